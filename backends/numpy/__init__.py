@@ -1,0 +1,5 @@
+"""The NumPy reference backend."""
+
+from .adapter import NumpyBackend
+
+__all__ = ["NumpyBackend"]

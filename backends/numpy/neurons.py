@@ -1,0 +1,465 @@
+"""Neuron dynamics of the reference backend, one class per integration scheme.
+
+Each group holds the state of every neuron of one model × receptor pair in
+flat arrays and advances it by one step of NEST's update, so that the
+deterministic cases agree with NEST exactly:
+
+1. the membrane is advanced over the step with the synaptic state at its start
+   (exact propagators for the linear LIF models, fixed-step RK4 for the others,
+   forward Euler for Izhikevich as NEST's ``izhikevich`` does);
+2. the synaptic state decays and the spikes arriving in this step are added;
+3. the threshold is checked; a spike is stamped at the end of the step;
+4. the input current read now is used from the next step on.
+
+Refractory neurons are clamped to ``V_reset`` for ``t_ref / dt`` steps while
+their synaptic state keeps integrating input (NEST's clamp).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.linalg import expm
+
+E = math.e
+
+
+def compact(values: np.ndarray) -> np.ndarray | float:
+    """A scalar when every neuron has the same value (faster arithmetic), else the array."""
+    values = np.asarray(values, dtype=float)
+    return float(values[0]) if values.size and np.all(values == values[0]) else values
+
+
+def refractory_steps(t_ref: np.ndarray, dt: float) -> np.ndarray:
+    """NEST's ``RefractoryCounts``: ``t_ref`` on the grid, in steps."""
+    return np.round(np.asarray(t_ref) / dt).astype(np.int64)
+
+
+def _batched_propagators(matrices: np.ndarray, dt: float) -> np.ndarray:
+    """``expm(A dt)`` for a stack of matrices, computed once per distinct matrix."""
+    flat = matrices.reshape(matrices.shape[0], -1)
+    unique, inverse = np.unique(flat, axis=0, return_inverse=True)
+    blocks = unique.reshape(-1, *matrices.shape[1:])
+    propagated = np.stack([expm(block * dt) for block in blocks])
+    return propagated[inverse.ravel()]
+
+
+class Group:
+    """Neurons of one model × receptor pair; a contiguous block of the sender index space."""
+
+    #: Number of synaptic input channels (excitatory, inhibitory).
+    channels = 2
+
+    def __init__(self, n: int, params: dict[str, np.ndarray], initial: dict[str, np.ndarray],
+                 receptor: str, dt: float, max_delay_steps: int, options: dict[str, Any]):
+        self.n = n
+        self.dt = dt
+        self.receptor = receptor
+        self.slots = max_delay_steps + 1
+        self.buffer = np.zeros((self.slots, self.channels, n))
+        self.i_stim = np.zeros(n)
+        self.params = params
+
+    def read_input(self, step: int) -> np.ndarray:
+        """The spikes arriving in ``step`` (weights per channel), clearing their slot."""
+        slot = self.buffer[step % self.slots]
+        arrived = slot.copy()
+        slot.fill(0.0)
+        return arrived
+
+    def update(self, step: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def read(self, variable: str) -> np.ndarray:
+        raise NotImplementedError
+
+
+class LinearLIF(Group):
+    """``lif`` × ``current_exp`` / ``current_alpha``: NEST's ``iaf_psc_exp`` / ``iaf_psc_alpha``.
+
+    The membrane potential is kept relative to ``E_L`` (as NEST keeps it) and
+    advanced with the exact propagators of the joint linear system.
+    """
+
+    def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
+        super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
+        self.alpha = receptor == "current_alpha"
+        p = params
+        self.E_L = compact(p["E_L"])
+        self.theta = compact(p["V_th"] - p["E_L"])
+        self.v_reset = compact(p["V_reset"] - p["E_L"])
+        self.refractory = compact(refractory_steps(p["t_ref"], dt))
+        self.y = np.asarray(initial["V_m"] - p["E_L"], dtype=float).copy()
+        self.r = np.zeros(n, dtype=np.int64)
+        tau_m, C_m = p["tau_m"], p["C_m"]
+        self.P22 = compact(np.exp(-dt / tau_m))
+        self.P20 = compact(-tau_m / C_m * np.expm1(-dt / tau_m))
+        self.I_e = compact(p["I_e"])
+        taus = np.stack([p["tau_syn_ex"], p["tau_syn_in"]])  # (2, n)
+        if self.alpha:
+            self._alpha_propagators(taus, tau_m, C_m, dt)
+            self.dI = np.zeros((2, n))
+            self.I = np.stack([initial["I_syn_ex"], initial["I_syn_in"]]).astype(float)
+        else:
+            self._exp_propagators(taus, tau_m, C_m, dt)
+            self.I = np.stack([initial["I_syn_ex"], initial["I_syn_in"]]).astype(float)
+
+    def _exp_propagators(self, taus, tau_m, C_m, dt):
+        n = self.n
+        matrices = np.zeros((2 * n, 2, 2))
+        tau_s = taus.ravel()
+        matrices[:, 0, 0] = -1.0 / tau_s
+        matrices[:, 1, 0] = 1.0 / np.tile(C_m, 2)
+        matrices[:, 1, 1] = -1.0 / np.tile(tau_m, 2)
+        P = _batched_propagators(matrices, dt).reshape(2, n, 2, 2)
+        self.P11 = _compact_rows(np.exp(-dt / taus))
+        self.P21 = _compact_rows(P[:, :, 1, 0])
+
+    def _alpha_propagators(self, taus, tau_m, C_m, dt):
+        n = self.n
+        matrices = np.zeros((2 * n, 3, 3))
+        tau_s = taus.ravel()
+        matrices[:, 0, 0] = -1.0 / tau_s            # dI' = -dI / tau
+        matrices[:, 1, 0] = 1.0                     # I'  = dI - I / tau
+        matrices[:, 1, 1] = -1.0 / tau_s
+        matrices[:, 2, 1] = 1.0 / np.tile(C_m, 2)   # V'  = I / C - V / tau_m
+        matrices[:, 2, 2] = -1.0 / np.tile(tau_m, 2)
+        P = _batched_propagators(matrices, dt).reshape(2, n, 3, 3)
+        self.P11 = _compact_rows(np.exp(-dt / taus))
+        self.P21 = _compact_rows(P[:, :, 1, 0])
+        self.P31 = _compact_rows(P[:, :, 2, 0])
+        self.P32 = _compact_rows(P[:, :, 2, 1])
+        self.spike_factor = _compact_rows(E / taus)  # NEST's EPSCInitialValue: PSC peaks at the weight
+
+    def update(self, step: int) -> np.ndarray:
+        refractory = self.r > 0
+        y = self.y * self.P22
+        if self.alpha:
+            y += (self.P31 * self.dI).sum(axis=0)
+        y += (self.P21 * self.I).sum(axis=0) if not self.alpha else (self.P32 * self.I).sum(axis=0)
+        y += (self.I_e + self.i_stim) * self.P20
+        if refractory.any():
+            y[refractory] = self.y[refractory]
+            self.r[refractory] -= 1
+        self.y = y
+        arrived = self.read_input(step)
+        if self.alpha:
+            self.I = self.P21 * self.dI + self.P11 * self.I
+            self.dI *= self.P11
+            self.dI += self.spike_factor * arrived
+        else:
+            self.I *= self.P11
+            self.I += arrived
+        spiking = np.flatnonzero(y >= self.theta)
+        if spiking.size:
+            y[spiking] = self.v_reset if np.isscalar(self.v_reset) else self.v_reset[spiking]
+            self.r[spiking] = self.refractory if np.isscalar(self.refractory) else self.refractory[spiking]
+        return spiking
+
+    def read(self, variable: str) -> np.ndarray:
+        if variable == "V_m":
+            return self.y + self.E_L
+        return self.I[0] if variable == "I_syn_ex" else self.I[1]
+
+
+def _compact_rows(values: np.ndarray) -> np.ndarray:
+    """``(2, n)`` per-channel values, reduced to ``(2, 1)`` when uniform within each channel."""
+    values = np.asarray(values, dtype=float)
+    if np.all(values == values[:, :1]):
+        return values[:, :1].copy()
+    return values
+
+
+class DeltaLIF(Group):
+    """``lif`` × ``current_delta``: NEST's ``iaf_psc_delta``; a spike moves ``V_m`` by its weight (mV).
+
+    Spikes that arrive while the neuron is refractory are dropped
+    (``refractory_input = False``, NEST's default).
+    """
+
+    channels = 1
+
+    def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
+        super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
+        p = params
+        self.E_L = compact(p["E_L"])
+        self.theta = compact(p["V_th"] - p["E_L"])
+        self.v_reset = compact(p["V_reset"] - p["E_L"])
+        self.refractory = compact(refractory_steps(p["t_ref"], dt))
+        self.y = np.asarray(initial["V_m"] - p["E_L"], dtype=float).copy()
+        self.r = np.zeros(n, dtype=np.int64)
+        self.P33 = compact(np.exp(-dt / p["tau_m"]))
+        self.P30 = compact(-p["tau_m"] / p["C_m"] * np.expm1(-dt / p["tau_m"]))
+        self.I_e = compact(p["I_e"])
+
+    def update(self, step: int) -> np.ndarray:
+        refractory = self.r > 0
+        arrived = self.read_input(step)[0]
+        y = self.P30 * (self.i_stim + self.I_e) + self.P33 * self.y + arrived
+        if refractory.any():
+            y[refractory] = self.y[refractory]
+            self.r[refractory] -= 1
+        self.y = y
+        spiking = np.flatnonzero(y >= self.theta)
+        if spiking.size:
+            y[spiking] = self.v_reset if np.isscalar(self.v_reset) else self.v_reset[spiking]
+            self.r[spiking] = self.refractory if np.isscalar(self.refractory) else self.refractory[spiking]
+        return spiking
+
+    def read(self, variable: str) -> np.ndarray:
+        return self.y + self.E_L
+
+
+class Receptors:
+    """Synaptic state with its exact evolution inside a step, for the ODE-integrated models.
+
+    ``values(j)`` gives the (excitatory, inhibitory) currents (pA) or
+    conductances (nS) at the ``j``-th half substep; ``current(V, j)`` the
+    synaptic current into the membrane.
+    """
+
+    def __init__(self, receptor: str, params: dict[str, np.ndarray], initial: dict[str, np.ndarray],
+                 n: int, dt: float, substeps: int):
+        self.kind = receptor
+        self.conductance = receptor.startswith("conductance")
+        self.alpha = receptor.endswith("alpha")
+        names = ("g_ex", "g_in") if self.conductance else ("I_syn_ex", "I_syn_in")
+        self.names = names
+        self.s = np.stack([initial[names[0]], initial[names[1]]]).astype(float)
+        self.ds = np.zeros((2, n))
+        taus = np.stack([params["tau_syn_ex"], params["tau_syn_in"]])
+        half = dt / (2 * substeps)
+        times = half * np.arange(2 * substeps + 1)  # every half substep of the step
+        self.decay = _compact_rows_3d(np.exp(-times[:, None, None] / taus[None]))  # (2k+1, 2, n|1)
+        self.times = times[:, None, None]
+        self.spike_factor = _compact_rows(E / taus) if self.alpha else 1.0
+        if self.conductance:
+            self.E_rev = _compact_rows(np.stack([params["E_ex"], params["E_in"]]))
+
+    def values(self, j: int) -> np.ndarray:
+        if self.alpha:
+            return (self.s + self.ds * self.times[j]) * self.decay[j]
+        return self.s * self.decay[j]
+
+    def current(self, V: np.ndarray, j: int) -> np.ndarray:
+        s = self.values(j)
+        if self.conductance:
+            return (s * (self.E_rev - V)).sum(axis=0)
+        return s.sum(axis=0)
+
+    def advance(self, arrived: np.ndarray) -> None:
+        """Move to the end of the step and add the spikes that arrived in it."""
+        # (returns None: the synaptic state absorbs the spikes; DeltaReceptor returns a jump)
+        end = self.decay[-1]
+        if self.alpha:
+            self.s = (self.s + self.ds * self.times[-1]) * end
+            self.ds = self.ds * end + self.spike_factor * arrived
+        else:
+            self.s = self.s * end + arrived
+
+    def read(self, variable: str) -> np.ndarray:
+        return self.s[self.names.index(variable)]
+
+
+class DeltaReceptor:
+    """``current_delta`` for the ODE models: no synaptic state, a spike moves ``V_m`` by its weight."""
+
+    names: tuple[str, ...] = ()
+
+    def current(self, V: np.ndarray, j: int) -> float:
+        return 0.0
+
+    def advance(self, arrived: np.ndarray) -> np.ndarray:
+        return arrived[0]
+
+
+def _compact_rows_3d(values: np.ndarray) -> np.ndarray:
+    if np.all(values == values[:, :, :1]):
+        return values[:, :, :1].copy()
+    return values
+
+
+class OdeGroup(Group):
+    """Models integrated with fixed-step RK4 (``substeps`` per ``dt``) or forward Euler.
+
+    Subclasses give the membrane derivative and the spike rule.
+    """
+
+    def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
+        if receptor == "current_delta":
+            self.channels = 1
+        super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
+        self.substeps = int(options.get("substeps", 10))
+        self.syn = (DeltaReceptor() if receptor == "current_delta"
+                    else Receptors(receptor, params, initial, n, dt, self.substeps))
+        self.V = np.asarray(initial["V_m"], dtype=float).copy()
+        self.I_e = compact(params["I_e"])
+
+    def read(self, variable: str) -> np.ndarray:
+        if variable == "V_m":
+            return self.V
+        return self.syn.read(variable)
+
+
+class ConductanceLIF(OdeGroup):
+    """``lif`` × ``conductance_exp`` / ``conductance_alpha``: NEST's ``iaf_cond_exp`` / ``iaf_cond_alpha``."""
+
+    def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
+        super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
+        p = params
+        self.C_m, self.g_L, self.E_L = compact(p["C_m"]), compact(p["g_L"]), compact(p["E_L"])
+        self.V_th, self.V_reset = compact(p["V_th"]), compact(p["V_reset"])
+        self.refractory = compact(refractory_steps(p["t_ref"], dt))
+        self.r = np.zeros(n, dtype=np.int64)
+
+    def _dV(self, V: np.ndarray, j: int, free: np.ndarray) -> np.ndarray:
+        I = -self.g_L * (V - self.E_L) + self.syn.current(V, j) + self.I_e + self.i_stim
+        return free * I / self.C_m
+
+    def update(self, step: int) -> np.ndarray:
+        free = self.r == 0
+        h = self.dt / self.substeps
+        V = self.V
+        for k in range(self.substeps):
+            j = 2 * k
+            k1 = self._dV(V, j, free)
+            k2 = self._dV(V + h / 2 * k1, j + 1, free)
+            k3 = self._dV(V + h / 2 * k2, j + 1, free)
+            k4 = self._dV(V + h * k3, j + 2, free)
+            V = V + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        self.syn.advance(self.read_input(step))
+        refractory = ~free
+        V[refractory] = _pick(self.V_reset, refractory)
+        self.r[refractory] -= 1
+        spiking = np.flatnonzero(free & (V >= self.V_th))
+        if spiking.size:
+            V[spiking] = _pick(self.V_reset, spiking)
+            self.r[spiking] = _pick(self.refractory, spiking)
+        self.V = V
+        return spiking
+
+
+def _pick(value, index):
+    return value if np.isscalar(value) else value[index]
+
+
+class AdEx(OdeGroup):
+    """``adex`` × any receptor: NEST's ``aeif_psc_*`` / ``aeif_cond_*``.
+
+    As in NEST, ``V`` enters the right-hand side bounded by ``V_peak``, a spike
+    is detected (and ``V`` reset, ``w`` incremented) as soon as an
+    integration substep ends at or above ``V_peak`` (``V_th`` when
+    ``Delta_T`` is 0), and a refractory neuron is clamped at ``V_reset``.
+    """
+
+    def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
+        super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
+        p = params
+        for name in ("C_m", "g_L", "E_L", "V_th", "V_reset", "Delta_T", "a", "b", "tau_w", "V_peak"):
+            setattr(self, name, compact(p[name]))
+        self.detect = compact(np.where(p["Delta_T"] > 0, p["V_peak"], p["V_th"]))
+        self.safe_Delta_T = compact(np.where(p["Delta_T"] > 0, p["Delta_T"], 1.0))
+        self.has_exp = compact((p["Delta_T"] > 0).astype(float))
+        self.refractory = refractory_steps(p["t_ref"], dt)
+        self.w = np.asarray(initial["w"], dtype=float).copy()
+        self.r = np.zeros(n, dtype=np.int64)
+
+    def _derivatives(self, V, w, j, free):
+        V_eff = np.where(free, np.minimum(V, self.V_peak), self.V_reset)
+        spike_current = self.has_exp * self.g_L * self.Delta_T * np.exp(
+            np.minimum((V_eff - self.V_th) / self.safe_Delta_T, 700.0))
+        I = (-self.g_L * (V_eff - self.E_L) + spike_current + self.syn.current(V_eff, j)
+             - w + self.I_e + self.i_stim)
+        return free * I / self.C_m, (self.a * (V_eff - self.E_L) - w) / self.tau_w
+
+    def update(self, step: int) -> np.ndarray:
+        h = self.dt / self.substeps
+        V, w, r = self.V, self.w, self.r
+        spiked = np.zeros(self.n, dtype=bool)
+        for k in range(self.substeps):
+            free = r == 0
+            j = 2 * k
+            a1, b1 = self._derivatives(V, w, j, free)
+            a2, b2 = self._derivatives(V + h / 2 * a1, w + h / 2 * b1, j + 1, free)
+            a3, b3 = self._derivatives(V + h / 2 * a2, w + h / 2 * b2, j + 1, free)
+            a4, b4 = self._derivatives(V + h * a3, w + h * b3, j + 2, free)
+            V = V + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
+            w = w + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
+            V = np.where(free, V, self.V_reset)
+            crossed = free & (V >= self.detect)
+            if crossed.any():
+                V = np.where(crossed, self.V_reset, V)
+                w = w + crossed * self.b
+                r = np.where(crossed, np.where(self.refractory > 0, self.refractory + 1, 0), r)
+                spiked |= crossed
+        r = np.where(r > 0, r - 1, r)
+        jump = self.syn.advance(self.read_input(step))
+        if jump is not None:  # current_delta: the jump lands on free neurons
+            V = V + jump * (r == 0)
+        self.V, self.w, self.r = V, w, r
+        return np.flatnonzero(spiked)
+
+    def read(self, variable: str) -> np.ndarray:
+        return self.w if variable == "w" else super().read(variable)
+
+
+class Izhikevich(OdeGroup):
+    """``izhikevich`` × any receptor, integrated as NEST's ``izhikevich`` (forward Euler, one step).
+
+    ``dv/dt = 0.04 v^2 + 5 v + 140 - u + I``, ``du/dt = a (b v - u)``; at
+    ``v >= V_th`` (the peak): ``v = c``, ``u += d``. With ``current_delta``
+    a spike moves ``v`` by its weight within the step it arrives; other
+    receptors act through their current evaluated at the start of the step.
+    """
+
+    def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
+        self.delta = receptor == "current_delta"
+        if self.delta:
+            self.channels = 1
+        Group.__init__(self, n, params, initial, receptor, dt, max_delay_steps, options)
+        self.substeps = 1
+        if not self.delta:
+            self.syn = Receptors(receptor, params, initial, n, dt, 1)
+        p = params
+        for name in ("a", "b", "c", "d", "V_th"):
+            setattr(self, name, compact(p[name]))
+        self.I_e = compact(p["I_e"])
+        self.V = np.asarray(initial["V_m"], dtype=float).copy()
+        self.U = np.asarray(initial["U_m"], dtype=float).copy()
+
+    def update(self, step: int) -> np.ndarray:
+        h, v, u = self.dt, self.V, self.U
+        I = self.i_stim + self.I_e
+        arrived = self.read_input(step)
+        if not self.delta:
+            I = I + self.syn.current(v, 0)
+        v_new = v + h * (0.04 * v * v + 5.0 * v + 140.0 - u + I)
+        if self.delta:
+            v_new += arrived[0]
+        else:
+            self.syn.advance(arrived)
+        u = u + h * self.a * (self.b * v - u)
+        spiking = np.flatnonzero(v_new >= self.V_th)
+        if spiking.size:
+            v_new[spiking] = _pick(self.c, spiking)
+            u[spiking] += _pick(self.d, spiking)
+        self.V, self.U = v_new, u
+        return spiking
+
+    def read(self, variable: str) -> np.ndarray:
+        if variable == "U_m":
+            return self.U
+        return super().read(variable)
+
+
+def group_class(membrane: str, receptor: str) -> type[Group]:
+    """The dynamics class for a model × receptor pair."""
+    if membrane == "lif":
+        if receptor == "current_delta":
+            return DeltaLIF
+        return LinearLIF if receptor.startswith("current") else ConductanceLIF
+    if membrane == "adex":
+        return AdEx
+    return Izhikevich

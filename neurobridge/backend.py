@@ -1,0 +1,57 @@
+"""The adapter interface: build a realized network, run it, hand back the output.
+
+An adapter declares what it supports as data (:class:`Capabilities`) and
+implements :meth:`Backend.run`. Validation against the capabilities, option
+checking, realization and the result tables are the core's work, done once
+for every backend in :func:`neurobridge.simulate`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+from . import catalog
+from .realize import RealizedNetwork
+from .results import RunOutput
+
+ALL_PAIRS = frozenset((m, r) for m in catalog.MEMBRANES for r in catalog.RECEPTORS)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can express; printed by ``neurobridge backends``."""
+
+    pairs: frozenset[tuple[str, str]] = ALL_PAIRS
+    sources: frozenset[str] = frozenset(catalog.SOURCES)
+    synapses: frozenset[str] = frozenset(catalog.SYNAPSES)
+    stimuli: frozenset[str] = frozenset(catalog.STIMULI)
+    connectors: frozenset[str] = frozenset(catalog.CONNECTORS)
+    #: Backend options (keyword arguments of ``simulate``) and their defaults.
+    options: Mapping[str, Any] = field(default_factory=dict)
+    #: Free-text notes on how the backend differs (scheduling offsets, integrators).
+    notes: tuple[str, ...] = ()
+
+
+class Backend(ABC):
+    """An adapter between the neutral description and one simulator."""
+
+    name: ClassVar[str]
+    #: The module whose presence makes the backend usable (``"nest"``, ``"brian2"``).
+    requires: ClassVar[str | None] = None
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    @classmethod
+    def is_available(cls) -> bool:
+        return cls.requires is None or importlib.util.find_spec(cls.requires) is not None
+
+    @classmethod
+    def simulator_version(cls) -> str:
+        """The simulator's version string (imports the simulator)."""
+        return "n/a"
+
+    @abstractmethod
+    def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
+        """Build ``realized`` in the simulator, run it for its duration and read the records back."""

@@ -1,0 +1,58 @@
+"""Exceptions raised when a network description is validated.
+
+Every exception subclasses the builtin a Python user would catch for that
+kind of mistake, and its message names the object, the field, the value that
+was received and what is allowed, with a "did you mean" for near misses.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class NeurobridgeError(Exception):
+    """Base class of every error neurobridge raises on bad input."""
+
+
+class InvalidValueError(NeurobridgeError, ValueError):
+    """A field holds a value outside what is allowed (a negative time constant, ...)."""
+
+
+class UnknownNameError(NeurobridgeError, KeyError):
+    """A name (model, parameter, connector, variable, population, ...) is not known."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownParameterError(UnknownNameError):
+    """A parameter or initial value that the chosen model does not have."""
+
+
+class UnsupportedModelError(NeurobridgeError, NotImplementedError):
+    """A backend cannot express a model, receptor, synapse, stimulus or option."""
+
+
+class BackendNotFoundError(UnknownNameError):
+    """No backend of that name is installed."""
+
+
+def did_you_mean(name: str, allowed: Iterable[str]) -> str:
+    """Return ``' Did you mean "x"?'`` for the closest allowed name, or ``''``."""
+    close = difflib.get_close_matches(str(name), [str(a) for a in allowed], n=1, cutoff=0.6)
+    return f' Did you mean "{close[0]}"?' if close else ""
+
+
+def unknown(kind: str, name: object, where: str, allowed: Iterable[str],
+            error: type[UnknownNameError] = UnknownNameError) -> UnknownNameError:
+    """Build the standard "unknown name" error.
+
+    Example: ``Unknown parameter "tau_mm" in populations.exc.params (model
+    lif×current_exp). Did you mean "tau_m"? Allowed: C_m, E_L, ...``
+    """
+    allowed = sorted(str(a) for a in allowed)
+    return error(
+        f'Unknown {kind} "{name}" in {where}.{did_you_mean(str(name), allowed)} '
+        f"Allowed: {', '.join(allowed)}."
+    )

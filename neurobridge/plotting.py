@@ -1,0 +1,47 @@
+"""Figures shared by the demo, the experiments and the report. Units on every axis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .results import Result  # noqa: E402
+
+COLORS = {"exc": "black", "inh": "tab:red"}
+
+
+def raster(result: Result, path: str | Path | None = None, title: str | None = None,
+           max_neurons: int = 500, ax: plt.Axes | None = None) -> plt.Figure:
+    """Spike raster, one band per population (at most ``max_neurons`` of each), time in ms."""
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
+    else:
+        fig = ax.figure
+    offset = 0
+    sizes = result.meta.get("population_sizes", {})
+    for index, (name, frame) in enumerate(_by_population(result.spikes, sizes)):
+        shown = frame[frame.neuron < max_neurons]
+        color = COLORS.get(name, f"C{index}")
+        ax.plot(shown.time_ms, shown.neuron + offset, "|", ms=2, color=color, label=name)
+        offset += min(sizes.get(name, int(frame.neuron.max()) + 1 if len(frame) else 0), max_neurons)
+    ax.set(xlabel="time (ms)", ylabel="neuron", xlim=(0, result.meta["duration_ms"]),
+           title=title or f"{result.meta.get('name', '')} on {result.meta['backend']}")
+    if offset:
+        ax.set_ylim(-0.5, offset - 0.5)
+    ax.legend(loc="upper right", markerscale=4, fontsize="small")
+    if path is not None and own:
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+    return fig
+
+
+def _by_population(spikes: pd.DataFrame, sizes: dict[str, int]):
+    names = list(sizes) or sorted(spikes.population.unique())
+    for name in names:
+        yield name, spikes[spikes.population == name]

@@ -1,0 +1,419 @@
+"""Realization: the description becomes explicit arrays, identical for every backend.
+
+Connectivity (sources, targets, weights, delays), per-neuron parameters and
+initial values, input spike trains and current traces are drawn here, with
+numpy generators derived from the network's seed, and nowhere else. Each
+item (a population's parameters, a source's trains, a projection, a
+stimulus) draws from its own stream, derived from the seed and the item's
+name, so changing one part of a network leaves the others' draws as they
+were. Sampling is vectorised: no Python loop over neurons or synapses.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from . import catalog, values
+from .errors import InvalidValueError
+from .model import Network, Population, Projection, Recording, Stimulus, Synapse
+
+
+@dataclass
+class RealizedPopulation:
+    """A population with every parameter and initial value as a per-neuron array."""
+
+    name: str
+    size: int
+    model: str
+    receptor: str | None
+    params: dict[str, np.ndarray]
+    initial: dict[str, np.ndarray]
+    native: bool = False
+    spec: Population | None = None
+    #: Spike sources: emitted spikes, sorted by time (ms, on the grid) then neuron.
+    spike_neurons: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    spike_times: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    @property
+    def is_source(self) -> bool:
+        return self.model in catalog.SOURCES
+
+    def scalar(self, name: str) -> float | None:
+        """The parameter's value when it is the same for every neuron, else ``None``."""
+        array = self.params[name]
+        return float(array[0]) if array.size and np.all(array == array[0]) else None
+
+
+@dataclass
+class RealizedProjection:
+    """Explicit connections: one entry per synapse, delays on the time grid (ms)."""
+
+    index: int
+    source: str
+    target: str
+    sources: np.ndarray
+    targets: np.ndarray
+    weights: np.ndarray
+    delays: np.ndarray
+    synapse: Synapse
+    spec: Projection
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.sources.size)
+
+
+@dataclass
+class CurrentTrace:
+    """A piecewise-constant current (pA) into some neurons of ``target``.
+
+    ``amplitudes[i]`` holds from ``times[i]`` until the next change (NEST's
+    ``step_current_generator``); zero before the first. A 1-d ``amplitudes``
+    is shared by every neuron, a 2-d one is ``(n_changes, n_neurons)``.
+    Change times lie on the grid and are at least one ``dt`` (NEST refuses a
+    change at 0), so a current is on from the second step at the earliest,
+    on every backend.
+    """
+
+    index: int
+    target: str
+    neurons: np.ndarray
+    times: np.ndarray
+    amplitudes: np.ndarray
+    spec: Stimulus
+
+    @property
+    def shared(self) -> bool:
+        return self.amplitudes.ndim == 1
+
+
+@dataclass
+class RealizedNetwork:
+    """Everything a backend needs, as arrays."""
+
+    network: Network
+    populations: dict[str, RealizedPopulation]
+    projections: list[RealizedProjection]
+    currents: list[CurrentTrace]
+
+    @property
+    def dt(self) -> float:
+        return self.network.dt
+
+    @property
+    def duration(self) -> float:
+        return self.network.duration
+
+    @property
+    def recordings(self) -> tuple[Recording, ...]:
+        return self.network.recordings
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(p.size for p in self.populations.values() if not p.is_source)
+
+    @property
+    def n_synapses(self) -> int:
+        return sum(p.n_synapses for p in self.projections)
+
+
+def stream(seed: int, label: str) -> np.random.Generator:
+    """The generator for one item of a network: derived from the seed and a stable label."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(label.encode()),)))
+
+
+def realize(network: Network) -> RealizedNetwork:
+    """Draw every random quantity of ``network``; the same seed gives bit-identical arrays."""
+    populations = {name: _population(network, p) for name, p in network.populations.items()}
+    projections = [_projection(network, i, p, populations) for i, p in enumerate(network.projections)]
+    currents = [_current(network, i, s, populations[s.target]) for i, s in enumerate(network.stimuli)]
+    return RealizedNetwork(network, populations, projections, currents)
+
+
+# -- populations ---------------------------------------------------------------------------------
+
+def _population(network: Network, population: Population) -> RealizedPopulation:
+    rng = stream(network.seed, f"population:{population.name}")
+    n = population.size
+    if population.is_source:
+        params = {key: values.sample(spec, n, rng) for key, spec in sorted(population.params.items())
+                  if key in ("rate", "interval")}
+        realized = RealizedPopulation(population.name, n, population.model, None, params, {},
+                                      population.native, population)
+        realized.spike_neurons, realized.spike_times = _spike_trains(network, population, params, rng)
+        return realized
+    params = {key: values.sample(spec, n, rng) for key, spec in sorted(population.parameters().items())}
+    given = {**catalog.initial_defaults(population.model, population.parameters()), **population.initial}
+    initial = {key: values.sample(spec, n, rng) for key, spec in sorted(given.items())}
+    if population.model == "izhikevich" and "U_m" not in initial:
+        initial["U_m"] = params["b"] * initial["V_m"]
+    for variable in population.state_variables():
+        initial.setdefault(variable, np.zeros(n))
+    return RealizedPopulation(population.name, n, population.model, population.receptor, params,
+                              initial, population.native, population)
+
+
+def _on_grid(times: np.ndarray, dt: float) -> np.ndarray:
+    """Round times to the nearest grid point, at least one step (ms)."""
+    return np.maximum(np.round(times / dt), 1.0) * dt
+
+
+def _spike_trains(network: Network, population: Population, arrays: Mapping[str, np.ndarray],
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    n, dt, duration = population.size, network.dt, network.duration
+    params = population.params
+    if population.model == "spike_times":
+        times = params["times"]
+        if times and isinstance(times[0], list):
+            counts = np.array([len(t) for t in times])
+            flat = np.array([t for train in times for t in train], dtype=float)
+        else:
+            counts = np.full(n, len(times))
+            flat = np.tile(np.asarray(times, dtype=float), n)
+        neurons = np.repeat(np.arange(n), counts)
+        stamped = _on_grid(flat, dt)
+    elif population.model == "regular":
+        neurons, stamped = _regular(params, arrays, n, dt, duration)
+    else:
+        neurons, stamped = _poisson(params, arrays["rate"], n, dt, duration, rng)
+    keep = stamped <= duration + 1e-9
+    neurons, stamped = neurons[keep], stamped[keep]
+    order = np.lexsort((neurons, stamped))
+    return neurons[order].astype(np.int64), stamped[order]
+
+
+def _regular(params: Mapping[str, object], arrays: Mapping[str, np.ndarray], n: int, dt: float,
+             duration: float) -> tuple[np.ndarray, np.ndarray]:
+    """Spikes at ``start + k * interval`` on the grid (the first at ``start``, default one dt)."""
+    if "interval" in arrays:
+        interval = arrays["interval"]
+    else:
+        rate = arrays["rate"]
+        with np.errstate(divide="ignore"):
+            interval = np.where(rate > 0, 1000.0 / np.where(rate > 0, rate, 1.0), np.inf)
+    start = float(params.get("start", dt))
+    stop = min(float(params.get("stop", math.inf)), duration + dt / 2)
+    span = max(stop - start, 0.0)
+    counts = np.where(np.isfinite(interval), np.ceil(span / np.where(np.isfinite(interval), interval, 1.0)),
+                      0).astype(np.int64)
+    neurons = np.repeat(np.arange(n), counts)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    times = start + offsets * interval[neurons]
+    keep = times < stop
+    return neurons[keep], _on_grid(times[keep], dt)
+
+
+def _poisson(params: Mapping[str, object], rate: np.ndarray, n: int, dt: float, duration: float,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Independent Poisson trains, active in ``(start, stop]``, stamped at the end of their step."""
+    start = float(params.get("start", 0.0))
+    stop = min(float(params.get("stop", math.inf)), duration)
+    window = max(stop - start, 0.0)
+    counts = rng.poisson(rate * window / 1000.0)
+    neurons = np.repeat(np.arange(n), counts)
+    times = rng.uniform(start, stop, counts.sum()) if window > 0 else np.empty(0)
+    return neurons, np.maximum(np.ceil(times / dt - 1e-9), 1.0) * dt
+
+
+# -- projections ---------------------------------------------------------------------------------
+
+def _projection(network: Network, index: int, projection: Projection,
+                populations: Mapping[str, RealizedPopulation]) -> RealizedProjection:
+    rng = stream(network.seed, f"projection:{index}:{projection.source}->{projection.target}")
+    n_source = populations[projection.source].size
+    n_target = populations[projection.target].size
+    autapses_possible = projection.source == projection.target
+    sources, targets = connect(projection, n_source, n_target, autapses_possible, rng)
+    where = f"projections[{index}]"
+    weights = values.sample(projection.weight, sources.size, rng)
+    delays = values.sample(projection.delay, sources.size, rng)
+    steps = np.round(delays / network.dt)
+    if steps.size and steps.min() < 1:
+        raise InvalidValueError(f"{where}.delay: a drawn delay of {delays.min():.4g} ms is below dt "
+                                f"({network.dt} ms); give the distribution a min of at least dt.")
+    return RealizedProjection(index, projection.source, projection.target, sources.astype(np.int64),
+                              targets.astype(np.int64), weights, steps * network.dt, projection.synapse,
+                              projection)
+
+
+def connect(projection: Projection, n_source: int, n_target: int, same_population: bool,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Sources and targets (local indices) under the projection's connector, vectorised."""
+    connector = projection.connector
+    rule, params = connector.rule, connector.params
+    no_autapses = same_population and not connector.allow_autapses
+    if rule == "one_to_one":
+        sources = targets = np.arange(n_source)
+    elif rule == "all_to_all":
+        sources, targets = np.repeat(np.arange(n_source), n_target), np.tile(np.arange(n_target), n_source)
+    elif rule == "fixed_probability":
+        sources, targets = _bernoulli(n_source, n_target, params["p"], rng)
+    elif rule == "fixed_indegree":
+        targets = np.repeat(np.arange(n_target), params["n"])
+        sources = _draw_partners(n_target, params["n"], n_source, no_autapses,
+                                 connector.allow_multapses, rng).ravel()
+        return sources, targets
+    elif rule == "fixed_outdegree":
+        sources = np.repeat(np.arange(n_source), params["n"])
+        targets = _draw_partners(n_source, params["n"], n_target, no_autapses,
+                                 connector.allow_multapses, rng).ravel()
+        return sources, targets
+    elif rule == "fixed_total_number":
+        sources = rng.integers(0, n_source, params["n"])
+        targets = rng.integers(0, n_target, params["n"])
+        if no_autapses:
+            clash = sources == targets
+            while clash.any():
+                targets[clash] = rng.integers(0, n_target, int(clash.sum()))
+                clash = sources == targets
+        return sources, targets
+    elif rule == "ring":
+        sources, targets = _ring(n_source, n_target, params["radius"], params["p"], rng)
+    else:  # from_list
+        sources, targets = np.asarray(params["sources"]), np.asarray(params["targets"])
+    if no_autapses:
+        keep = sources != targets
+        sources, targets = sources[keep], targets[keep]
+    return sources, targets
+
+
+def _bernoulli(n_source: int, n_target: int, p: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each of the ``n_source * n_target`` pairs independently with probability ``p`` (geometric gaps)."""
+    total = n_source * n_target
+    if p <= 0 or total == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    if p >= 1:
+        flat = np.arange(total)
+    else:
+        expected = total * p
+        chunks, position = [], -1
+        while position < total:
+            gaps = rng.geometric(p, int(expected + 5 * math.sqrt(expected) + 16))
+            positions = position + np.cumsum(gaps)
+            chunks.append(positions)
+            position = int(positions[-1])
+        flat = np.concatenate(chunks)
+        flat = flat[flat < total]
+    return flat // n_target, flat % n_target
+
+
+def _draw_partners(rows: int, n: int, high: int, exclude_self: bool, multapses: bool,
+                   rng: np.random.Generator) -> np.ndarray:
+    """``(rows, n)`` partner indices in ``[0, high)``; row ``i`` avoids ``i`` if ``exclude_self``."""
+    available = high - 1 if exclude_self else high
+    if n and available <= 0:
+        raise InvalidValueError("fixed in/out-degree: no partners are available.")
+    own = np.arange(rows)[:, None]
+    if not multapses and 2 * n > available:  # dense: a random permutation per row
+        keys = rng.random((rows, high))
+        if exclude_self:
+            keys[np.arange(rows), np.arange(rows) % high] = np.inf
+        return np.argsort(keys, axis=1)[:, :n]
+    draws = rng.integers(0, available, (rows, n))
+    if exclude_self:
+        draws += draws >= own
+    if not multapses:
+        while True:
+            ordered = np.sort(draws, axis=1)
+            repeated = np.any(ordered[:, 1:] == ordered[:, :-1], axis=1)
+            if not repeated.any():
+                break
+            redo = np.flatnonzero(repeated)
+            fresh = rng.integers(0, available, (redo.size, n))
+            if exclude_self:
+                fresh += fresh >= own[redo]
+            draws[redo] = fresh
+    return draws
+
+
+def _ring(n_source: int, n_target: int, radius: float, p: float,
+          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs whose angles on a ring (neuron ``i`` of ``N`` at ``2 pi i / N``) differ by at most ``radius``."""
+    source_angle = 2 * np.pi * np.arange(n_source) / n_source
+    target_angle = 2 * np.pi * np.arange(n_target) / n_target
+    difference = np.abs(source_angle[:, None] - target_angle[None, :])
+    distance = np.minimum(difference, 2 * np.pi - difference)
+    within = distance <= radius + 1e-12
+    if p < 1:
+        within &= rng.random(within.shape) < p
+    sources, targets = np.nonzero(within)
+    return sources, targets
+
+
+# -- current stimuli -----------------------------------------------------------------------------
+
+def _current(network: Network, index: int, stimulus: Stimulus, target: RealizedPopulation) -> CurrentTrace:
+    rng = stream(network.seed, f"stimulus:{index}:{stimulus.kind}->{stimulus.target}")
+    neurons = np.arange(target.size) if stimulus.neurons is None else np.asarray(stimulus.neurons)
+    times, amplitudes = _TRACES[stimulus.kind](stimulus.params, neurons.size, network, rng)
+    times = np.maximum(np.round(np.asarray(times, dtype=float) / network.dt), 1.0)
+    # Later entries win where rounding puts two changes on one step.
+    last = np.r_[times[1:] != times[:-1], True] if times.size else np.empty(0, dtype=bool)
+    times, amplitudes = times[last] * network.dt, np.asarray(amplitudes, dtype=float)[last]
+    inside = times < network.duration - 1e-9
+    return CurrentTrace(index, stimulus.target, neurons, times[inside], amplitudes[inside], stimulus)
+
+
+def _switch_off(times: list[float] | np.ndarray, amplitudes: np.ndarray, stop: float,
+                duration: float) -> tuple[np.ndarray, np.ndarray]:
+    times = np.asarray(times, dtype=float)
+    if stop < duration:
+        zero = np.zeros((1, *amplitudes.shape[1:]))
+        return np.r_[times, stop], np.concatenate([amplitudes, zero])
+    return times, amplitudes
+
+
+def _dc(p, n, network, rng):
+    amplitude = values.sample(p["amplitude"], n, rng)
+    amplitudes = amplitude[None, :] if isinstance(p["amplitude"], (dict, list)) else amplitude[:1]
+    return _switch_off([p["start"]], amplitudes, p["stop"], network.duration)
+
+
+def _step(p, n, network, rng):
+    return np.asarray(p["times"]), np.asarray(p["amplitudes"])
+
+
+def _grid(start: float, stop: float, interval: float, duration: float) -> np.ndarray:
+    stop = min(stop, duration)
+    return start + interval * np.arange(max(int(math.ceil((stop - start) / interval - 1e-9)), 0))
+
+
+def _noise(p, n, network, rng):
+    times = _grid(p["start"], p["stop"], p["dt"], network.duration)
+    mean = values.sample(p["mean"], n, rng)
+    amplitudes = mean + p["std"] * rng.standard_normal((times.size, n))
+    return _switch_off(times, amplitudes, p["stop"], network.duration)
+
+
+def _random_step(p, n, network, rng):
+    times = (np.asarray(p["times"]) if "times" in p
+             else _grid(p["start"], p["stop"], p["interval"], network.duration))
+    if p["independent"]:
+        amplitudes = values.sample(p["amplitude"], times.size * n, rng).reshape(times.size, n)
+    else:
+        amplitudes = values.sample(p["amplitude"], times.size, rng)
+    return _switch_off(times, amplitudes, p["stop"], network.duration)
+
+
+def _ramp(p, n, network, rng):
+    times = _grid(p["start"], p["stop"], network.dt, network.duration)
+    fraction = (times - p["start"]) / (p["stop"] - p["start"])
+    amplitudes = p["amplitude_start"] + fraction * (p["amplitude_stop"] - p["amplitude_start"])
+    return _switch_off(times, amplitudes, p["stop"], network.duration)
+
+
+def _sinusoidal(p, n, network, rng):
+    """NEST ``ac_generator``: ``offset + amplitude sin(2 pi f t + phase)``, sampled every dt."""
+    times = _grid(p["start"], p["stop"], network.dt, network.duration)
+    phase = np.deg2rad(p["phase"])
+    amplitudes = p["offset"] + p["amplitude"] * np.sin(2 * np.pi * p["frequency"] * times / 1000.0 + phase)
+    return _switch_off(times, amplitudes, p["stop"], network.duration)
+
+
+_TRACES = {"dc": _dc, "step": _step, "noise": _noise, "random_step": _random_step, "ramp": _ramp,
+           "sinusoidal": _sinusoidal}

@@ -1,0 +1,143 @@
+"""Backends found through the entry-point group ``neurobridge.backends``, and ``simulate``."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from importlib.metadata import entry_points
+from typing import Any
+
+from .backend import Backend, Capabilities
+from .errors import BackendNotFoundError, UnknownNameError, UnsupportedModelError, did_you_mean, unknown
+from .model import Network
+from .realize import RealizedNetwork, realize
+from .results import Result, spikes_frame, states_frame
+
+GROUP = "neurobridge.backends"
+REFERENCE = "numpy"
+
+
+@lru_cache(maxsize=None)
+def _registered() -> dict[str, type[Backend]]:
+    return {ep.name: ep.load() for ep in entry_points(group=GROUP)}
+
+
+def backend_names() -> list[str]:
+    """Every registered backend, installed simulator or not, reference first."""
+    return sorted(_registered(), key=lambda name: (name != REFERENCE, name))
+
+
+def available_backends() -> list[str]:
+    """Backends whose simulator can be imported here."""
+    return [name for name in backend_names() if _registered()[name].is_available()]
+
+
+def get_backend(name: str) -> type[Backend]:
+    registered = _registered()
+    if name not in registered:
+        raise unknown("backend", name, "backend", registered, BackendNotFoundError)
+    backend = registered[name]
+    if not backend.is_available():
+        raise BackendNotFoundError(
+            f'Backend "{name}" needs the Python module "{backend.requires}", which is not installed: '
+            f"pip install 'neurobridge[{name}]'.")
+    return backend
+
+
+def capabilities() -> dict[str, Capabilities]:
+    """The support table of every registered backend, as data."""
+    return {name: _registered()[name].capabilities for name in backend_names()}
+
+
+def supporting(kind: str, item: Any) -> list[str]:
+    """Registered backends that support ``item`` (a pair, a synapse, a stimulus kind, ...)."""
+    return [name for name, caps in capabilities().items() if item in getattr(caps, kind)]
+
+
+def check_supported(network: Network, name: str) -> None:
+    """Refuse, at validation, a network the backend cannot express, naming backends that can."""
+    caps = capabilities()[name]
+
+    def refuse(what: str, kind: str, item: Any, where: str) -> None:
+        others = [b for b in supporting(kind, item) if b != name]
+        elsewhere = f"supported by: {', '.join(others)}" if others else "no installed backend supports it"
+        raise UnsupportedModelError(f"{where}: backend {name} does not support {what} ({elsewhere}).")
+
+    for pop in network.populations.values():
+        where = f"populations.{pop.name}"
+        if pop.is_source:
+            if pop.model not in caps.sources:
+                refuse(f"the {pop.model} source", "sources", pop.model, where)
+        elif pop.pair not in caps.pairs:
+            refuse(f"the model {pop.model}×{pop.receptor}", "pairs", pop.pair, where)
+    for i, projection in enumerate(network.projections):
+        if projection.synapse.model not in caps.synapses:
+            refuse(f"the synapse {projection.synapse.model}", "synapses", projection.synapse.model,
+                   f"projections[{i}].synapse")
+        if projection.connector.rule not in caps.connectors:
+            refuse(f"the connector {projection.connector.rule}", "connectors", projection.connector.rule,
+                   f"projections[{i}].connector")
+    for i, stimulus in enumerate(network.stimuli):
+        if stimulus.kind not in caps.stimuli:
+            refuse(f"the stimulus {stimulus.kind}", "stimuli", stimulus.kind, f"stimuli[{i}].kind")
+
+
+def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Backend options with defaults filled in; an unknown option names the allowed ones."""
+    allowed = capabilities()[name].options
+    for key in options:
+        if key not in allowed:
+            raise unknown(f"option of backend {name}", key, "simulate()", allowed, UnknownNameError)
+    return {**allowed, **options}
+
+
+def simulate(network: Network | dict, backend: str = REFERENCE, **options: Any) -> Result:
+    """Realize ``network`` and run it on ``backend``.
+
+    Parameters
+    ----------
+    network
+        A :class:`Network` or the plain data of one.
+    backend
+        A registered backend name (``numpy``, ``nest``, ``brian2``).
+    **options
+        Backend options (``threads=2`` for NEST, ``target="cython"`` for Brian2).
+    """
+    if not isinstance(network, Network):
+        network = Network.from_dict(network)
+    adapter_class = get_backend(backend)
+    check_supported(network, backend)
+    options = check_options(backend, options)
+    started = time.perf_counter()
+    realized = realize(network)
+    realize_seconds = time.perf_counter() - started
+    output = adapter_class().run(realized, **options)
+    return _result(realized, backend, adapter_class, output, realize_seconds, options)
+
+
+def _result(realized: RealizedNetwork, backend: str, adapter_class: type[Backend], output: Any,
+            realize_seconds: float, options: dict[str, Any]) -> Result:
+    network = realized.network
+    meta = {
+        "backend": backend,
+        "simulator_version": adapter_class.simulator_version(),
+        "dt_ms": network.dt,
+        "duration_ms": network.duration,
+        "seed": network.seed,
+        "model_hash": network.content_hash(),
+        "name": network.name,
+        "n_neurons": realized.n_neurons,
+        "n_synapses": realized.n_synapses,
+        "population_sizes": {name: p.size for name, p in realized.populations.items()},
+        "realize_seconds": realize_seconds,
+        "build_seconds": output.build_seconds,
+        "run_seconds": output.run_seconds,
+        "options": options,
+        "network": network.to_dict(),
+        **output.meta,
+    }
+    return Result(spikes_frame(output.spikes), states_frame(output.states), meta)
+
+
+__all__ = ["simulate", "get_backend", "available_backends", "backend_names", "capabilities",
+           "check_supported", "did_you_mean"]
