@@ -19,6 +19,7 @@ REFERENCE = "numpy"
 
 @lru_cache(maxsize=None)
 def _registered() -> dict[str, type[Backend]]:
+    """Adapter classes by name. Loading one never imports its simulator (adapters import it lazily)."""
     return {ep.name: ep.load() for ep in entry_points(group=GROUP)}
 
 

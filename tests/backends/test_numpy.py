@@ -1,0 +1,7 @@
+"""The conformance suite on the reference backend (against theory)."""
+
+from .suite import BackendSuite
+
+
+class TestNumpy(BackendSuite):
+    backend = "numpy"
