@@ -68,6 +68,7 @@ def _loop(engine: Engine, recorders: list, n_steps: int) -> list[tuple[int, int,
             for group, neurons, running, new in changes[step]:
                 group.i_stim[neurons] += new - running
                 running[:] = new
+                group.currents_changed()
         for recorder in recorders:
             recorder.sample(step)
     return log

@@ -69,6 +69,9 @@ class Group:
         slot.fill(0.0)
         return arrived
 
+    def currents_changed(self) -> None:
+        """Called after ``i_stim`` changed (groups that cache a drive recompute it)."""
+
     def update(self, step: int) -> np.ndarray:
         raise NotImplementedError
 
@@ -77,91 +80,77 @@ class Group:
 
 
 class LinearLIF(Group):
-    """``lif`` × ``current_exp`` / ``current_alpha``: NEST's ``iaf_psc_exp`` / ``iaf_psc_alpha``.
+    """``lif`` × ``current_delta`` / ``current_exp`` / ``current_alpha``: NEST's ``iaf_psc_*``.
 
-    The membrane potential is kept relative to ``E_L`` (as NEST keeps it) and
-    advanced with the exact propagators of the joint linear system.
+    The state is one block ``X`` of rows: ``y = V_m - E_L`` (NEST keeps the
+    membrane relative to ``E_L``), then the synaptic rows (``I_ex, I_in`` for
+    exp; ``I_ex, I_in, dI_ex, dI_in`` for alpha; none for delta). One step is
+    ``X <- P X`` with ``P = expm(A dt)`` the exact propagator of the joint
+    linear system, which is NEST's update written as a matrix: ``y`` moves
+    with the synaptic state at the start of the step, then the synapses decay.
+    Arriving spikes are then added to the input rows (alpha: scaled by
+    ``e / tau_syn`` so the PSC peaks at the weight; delta: straight onto ``y``,
+    dropped while refractory, ``refractory_input = False``).
     """
 
     def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
+        self.channels = 1 if receptor == "current_delta" else 2
         super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
-        self.alpha = receptor == "current_alpha"
         p = params
+        self.delta = receptor == "current_delta"
         self.E_L = compact(p["E_L"])
         self.theta = compact(p["V_th"] - p["E_L"])
         self.v_reset = compact(p["V_reset"] - p["E_L"])
         self.refractory = compact(refractory_steps(p["t_ref"], dt))
-        self.y = np.asarray(initial["V_m"] - p["E_L"], dtype=float).copy()
-        self.r = np.zeros(n, dtype=np.int64)
-        tau_m, C_m = p["tau_m"], p["C_m"]
-        self.P22 = compact(np.exp(-dt / tau_m))
-        self.P20 = compact(-tau_m / C_m * np.expm1(-dt / tau_m))
-        self.I_e = compact(p["I_e"])
-        taus = np.stack([p["tau_syn_ex"], p["tau_syn_in"]])  # (2, n)
-        if self.alpha:
-            self._alpha_propagators(taus, tau_m, C_m, dt)
-            self.dI = np.zeros((2, n))
-            self.I = np.stack([initial["I_syn_ex"], initial["I_syn_in"]]).astype(float)
-        else:
-            self._exp_propagators(taus, tau_m, C_m, dt)
-            self.I = np.stack([initial["I_syn_ex"], initial["I_syn_in"]]).astype(float)
+        self.free_at = np.zeros(n, dtype=np.int64)  # first step at which a neuron is not refractory
+        self.P20 = -p["tau_m"] / p["C_m"] * np.expm1(-dt / p["tau_m"])
+        self.I_e = p["I_e"]
+        rows = [initial["V_m"] - p["E_L"]]
+        if receptor == "current_exp":
+            rows += [initial["I_syn_ex"], initial["I_syn_in"]]
+        elif receptor == "current_alpha":
+            rows += [initial["I_syn_ex"], initial["I_syn_in"], np.zeros(n), np.zeros(n)]
+        self.X = np.array(rows, dtype=float)
+        self.P = _linear_propagators(receptor, p, dt)  # (k, k) shared or (n, k, k)
+        self.shared = self.P.ndim == 2
+        self.inputs = {"current_delta": slice(0, 1), "current_exp": slice(1, 3),
+                       "current_alpha": slice(3, 5)}[receptor]
+        taus = np.stack([p["tau_syn_ex"], p["tau_syn_in"]]) if not self.delta else None
+        self.spike_factor = _compact_rows(E / taus) if receptor == "current_alpha" else None
+        self._drive()
 
-    def _exp_propagators(self, taus, tau_m, C_m, dt):
-        n = self.n
-        matrices = np.zeros((2 * n, 2, 2))
-        tau_s = taus.ravel()
-        matrices[:, 0, 0] = -1.0 / tau_s
-        matrices[:, 1, 0] = 1.0 / np.tile(C_m, 2)
-        matrices[:, 1, 1] = -1.0 / np.tile(tau_m, 2)
-        P = _batched_propagators(matrices, dt).reshape(2, n, 2, 2)
-        self.P11 = _compact_rows(np.exp(-dt / taus))
-        self.P21 = _compact_rows(P[:, :, 1, 0])
+    def _drive(self) -> None:
+        """The constant input's contribution to ``y`` over one step, recomputed when currents change."""
+        drive = compact((self.I_e + self.i_stim) * self.P20)
+        self.drive = None if np.isscalar(drive) and drive == 0.0 else drive
 
-    def _alpha_propagators(self, taus, tau_m, C_m, dt):
-        n = self.n
-        matrices = np.zeros((2 * n, 3, 3))
-        tau_s = taus.ravel()
-        matrices[:, 0, 0] = -1.0 / tau_s            # dI' = -dI / tau
-        matrices[:, 1, 0] = 1.0                     # I'  = dI - I / tau
-        matrices[:, 1, 1] = -1.0 / tau_s
-        matrices[:, 2, 1] = 1.0 / np.tile(C_m, 2)   # V'  = I / C - V / tau_m
-        matrices[:, 2, 2] = -1.0 / np.tile(tau_m, 2)
-        P = _batched_propagators(matrices, dt).reshape(2, n, 3, 3)
-        self.P11 = _compact_rows(np.exp(-dt / taus))
-        self.P21 = _compact_rows(P[:, :, 1, 0])
-        self.P31 = _compact_rows(P[:, :, 2, 0])
-        self.P32 = _compact_rows(P[:, :, 2, 1])
-        self.spike_factor = _compact_rows(E / taus)  # NEST's EPSCInitialValue: PSC peaks at the weight
+    def currents_changed(self) -> None:
+        self._drive()
 
     def update(self, step: int) -> np.ndarray:
-        refractory = self.r > 0
-        y = self.y * self.P22
-        if self.alpha:
-            y += (self.P31 * self.dI).sum(axis=0)
-        y += (self.P21 * self.I).sum(axis=0) if not self.alpha else (self.P32 * self.I).sum(axis=0)
-        y += (self.I_e + self.i_stim) * self.P20
-        if refractory.any():
-            y[refractory] = self.y[refractory]
-            self.r[refractory] -= 1
-        self.y = y
-        arrived = self.read_input(step)
-        if self.alpha:
-            self.I = self.P21 * self.dI + self.P11 * self.I
-            self.dI *= self.P11
-            self.dI += self.spike_factor * arrived
+        X = self.P @ self.X if self.shared else np.einsum("nij,jn->in", self.P, self.X)
+        y = X[0]
+        if self.drive is not None:
+            y += self.drive
+        slot = self.buffer[step % self.slots]
+        refractory = self.free_at > step
+        if self.delta:
+            y += np.where(refractory, 0.0, slot[0])
         else:
-            self.I *= self.P11
-            self.I += arrived
+            X[self.inputs] += slot if self.spike_factor is None else self.spike_factor * slot
+        slot.fill(0.0)
+        np.copyto(y, self.v_reset, where=refractory)
+        self.X = X
         spiking = np.flatnonzero(y >= self.theta)
         if spiking.size:
-            y[spiking] = self.v_reset if np.isscalar(self.v_reset) else self.v_reset[spiking]
-            self.r[spiking] = self.refractory if np.isscalar(self.refractory) else self.refractory[spiking]
+            y[spiking] = _pick(self.v_reset, spiking)
+            self.free_at[spiking] = step + 1 + _pick(self.refractory, spiking)
         return spiking
 
     def read(self, variable: str) -> np.ndarray:
         if variable == "V_m":
-            return self.y + self.E_L
-        return self.I[0] if variable == "I_syn_ex" else self.I[1]
+            return self.X[0] + self.E_L
+        return self.X[1] if variable == "I_syn_ex" else self.X[2]
 
 
 def _compact_rows(values: np.ndarray) -> np.ndarray:
@@ -172,44 +161,23 @@ def _compact_rows(values: np.ndarray) -> np.ndarray:
     return values
 
 
-class DeltaLIF(Group):
-    """``lif`` × ``current_delta``: NEST's ``iaf_psc_delta``; a spike moves ``V_m`` by its weight (mV).
-
-    Spikes that arrive while the neuron is refractory are dropped
-    (``refractory_input = False``, NEST's default).
-    """
-
-    channels = 1
-
-    def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
-        super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
-        p = params
-        self.E_L = compact(p["E_L"])
-        self.theta = compact(p["V_th"] - p["E_L"])
-        self.v_reset = compact(p["V_reset"] - p["E_L"])
-        self.refractory = compact(refractory_steps(p["t_ref"], dt))
-        self.y = np.asarray(initial["V_m"] - p["E_L"], dtype=float).copy()
-        self.r = np.zeros(n, dtype=np.int64)
-        self.P33 = compact(np.exp(-dt / p["tau_m"]))
-        self.P30 = compact(-p["tau_m"] / p["C_m"] * np.expm1(-dt / p["tau_m"]))
-        self.I_e = compact(p["I_e"])
-
-    def update(self, step: int) -> np.ndarray:
-        refractory = self.r > 0
-        arrived = self.read_input(step)[0]
-        y = self.P30 * (self.i_stim + self.I_e) + self.P33 * self.y + arrived
-        if refractory.any():
-            y[refractory] = self.y[refractory]
-            self.r[refractory] -= 1
-        self.y = y
-        spiking = np.flatnonzero(y >= self.theta)
-        if spiking.size:
-            y[spiking] = self.v_reset if np.isscalar(self.v_reset) else self.v_reset[spiking]
-            self.r[spiking] = self.refractory if np.isscalar(self.refractory) else self.refractory[spiking]
-        return spiking
-
-    def read(self, variable: str) -> np.ndarray:
-        return self.y + self.E_L
+def _linear_propagators(receptor: str, p: dict[str, np.ndarray], dt: float) -> np.ndarray:
+    """``expm(A dt)`` of the joint system (y, synaptic rows), shared ``(k, k)`` when parameters are."""
+    n = p["tau_m"].size
+    k = {"current_delta": 1, "current_exp": 3, "current_alpha": 5}[receptor]
+    A = np.zeros((n, k, k))
+    A[:, 0, 0] = -1.0 / p["tau_m"]
+    if receptor != "current_delta":
+        for channel, tau in enumerate((p["tau_syn_ex"], p["tau_syn_in"])):
+            current = 1 + channel
+            A[:, 0, current] = 1.0 / p["C_m"]          # C dV/dt = -C V / tau_m + I
+            A[:, current, current] = -1.0 / tau          # dI/dt = -I / tau (+ dI for alpha)
+            if receptor == "current_alpha":
+                derivative = 3 + channel
+                A[:, current, derivative] = 1.0
+                A[:, derivative, derivative] = -1.0 / tau
+    P = _batched_propagators(A, dt)
+    return P[0] if np.all(P == P[:1]) else P
 
 
 class Receptors:
@@ -457,8 +425,6 @@ class Izhikevich(OdeGroup):
 def group_class(membrane: str, receptor: str) -> type[Group]:
     """The dynamics class for a model × receptor pair."""
     if membrane == "lif":
-        if receptor == "current_delta":
-            return DeltaLIF
         return LinearLIF if receptor.startswith("current") else ConductanceLIF
     if membrane == "adex":
         return AdEx
