@@ -89,11 +89,12 @@ def bounds(spec: Spec) -> tuple[float, float]:
     if isinstance(spec, dict):
         kind = next(k for k in spec if k not in DISTRIBUTION_OPTIONS)
         args = spec[kind]
-        low, high = {
-            "normal": (-np.inf, np.inf), "uniform": (args.get("low"), args.get("high")),
-            "gamma": (0.0, np.inf), "lognormal": (0.0, np.inf),
-            "linspace": (min(args.get("first"), args.get("last")), max(args.get("first"), args.get("last"))),
-        }[kind]
+        if kind == "uniform":
+            low, high = args["low"], args["high"]
+        elif kind == "linspace":
+            low, high = sorted((args["first"], args["last"]))
+        else:
+            low, high = (-np.inf if kind == "normal" else 0.0), np.inf
         factor = spec.get("factor", 1.0)
         low, high = sorted((low * factor, high * factor)) if factor != 0 else (0.0, 0.0)
         return max(low, spec.get("min", -np.inf)), min(high, spec.get("max", np.inf))

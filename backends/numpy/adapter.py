@@ -20,11 +20,11 @@ class NumpyBackend(Backend):
 
     name = "numpy"
     capabilities = Capabilities(
-        options={"substeps": 10},
+        options={"substeps": 1, "spike_substeps": 50},
         notes=(
             "NEST's update order and time stamps; exact propagators for lif × current receptors.",
-            "AdEx and conductance LIF: fixed-step RK4 with `substeps` per dt; Izhikevich: NEST's "
-            "forward Euler.",
+            "AdEx and conductance LIF: RK4 with `substeps` per dt, synaptic state in closed form; AdEx "
+            "near threshold redoes the step with `spike_substeps`. Izhikevich: NEST's forward Euler.",
         ),
     )
 

@@ -183,87 +183,82 @@ def _linear_propagators(receptor: str, p: dict[str, np.ndarray], dt: float) -> n
 class Receptors:
     """Synaptic state with its exact evolution inside a step, for the ODE-integrated models.
 
-    ``values(j)`` gives the (excitatory, inhibitory) currents (pA) or
-    conductances (nS) at the ``j``-th half substep; ``current(V, j)`` the
-    synaptic current into the membrane.
+    Inside a step the synaptic currents (pA) or conductances (nS) follow
+    their closed form (exponential or alpha decay from the step's start), so
+    the integrator only approximates the membrane. :meth:`view` tabulates,
+    for every half substep ``j``, the synaptic current as ``a[j] - b[j] V``.
     """
 
     def __init__(self, receptor: str, params: dict[str, np.ndarray], initial: dict[str, np.ndarray],
-                 n: int, dt: float, substeps: int):
-        self.kind = receptor
+                 n: int, dt: float):
         self.conductance = receptor.startswith("conductance")
         self.alpha = receptor.endswith("alpha")
-        names = ("g_ex", "g_in") if self.conductance else ("I_syn_ex", "I_syn_in")
-        self.names = names
-        self.s = np.stack([initial[names[0]], initial[names[1]]]).astype(float)
+        self.names = ("g_ex", "g_in") if self.conductance else ("I_syn_ex", "I_syn_in")
+        self.s = np.stack([initial[self.names[0]], initial[self.names[1]]]).astype(float)
         self.ds = np.zeros((2, n))
-        taus = np.stack([params["tau_syn_ex"], params["tau_syn_in"]])
-        half = dt / (2 * substeps)
-        times = half * np.arange(2 * substeps + 1)  # every half substep of the step
-        self.decay = _compact_rows_3d(np.exp(-times[:, None, None] / taus[None]))  # (2k+1, 2, n|1)
-        self.times = times[:, None, None]
-        self.spike_factor = _compact_rows(E / taus) if self.alpha else 1.0
-        if self.conductance:
-            self.E_rev = _compact_rows(np.stack([params["E_ex"], params["E_in"]]))
+        self.taus = _compact_rows(np.stack([params["tau_syn_ex"], params["tau_syn_in"]]))
+        self.dt = dt
+        self.end = np.exp(-dt / self.taus)
+        self.spike_factor = E / self.taus if self.alpha else 1.0
+        self.E_rev = (_compact_rows(np.stack([params["E_ex"], params["E_in"]])) if self.conductance
+                      else None)
 
-    def values(self, j: int) -> np.ndarray:
-        if self.alpha:
-            return (self.s + self.ds * self.times[j]) * self.decay[j]
-        return self.s * self.decay[j]
-
-    def current(self, V: np.ndarray, j: int) -> np.ndarray:
-        s = self.values(j)
-        if self.conductance:
-            return (s * (self.E_rev - V)).sum(axis=0)
-        return s.sum(axis=0)
+    def view(self, substeps: int, index: np.ndarray | None = None) -> tuple[list, list]:
+        """``(a, b)`` per half substep: the synaptic current is ``a[j] - b[j] * V`` (of neurons ``index``)."""
+        s, ds, taus, E_rev = self.s, self.ds, self.taus, self.E_rev
+        if index is not None:
+            s, ds = s[:, index], ds[:, index]
+            taus = taus if taus.shape[1] == 1 else taus[:, index]
+            if E_rev is not None and E_rev.shape[1] > 1:
+                E_rev = E_rev[:, index]
+        a, b = [], []
+        for j in range(2 * substeps + 1):
+            t = j * self.dt / (2 * substeps) if substeps else 0.0
+            values = (s + ds * t) * np.exp(-t / taus) if self.alpha else s * np.exp(-t / taus)
+            if E_rev is None:
+                a.append(values.sum(axis=0))
+                b.append(0.0)
+            else:
+                a.append((values * E_rev).sum(axis=0))
+                b.append(values.sum(axis=0))
+        return a, b
 
     def advance(self, arrived: np.ndarray) -> None:
         """Move to the end of the step and add the spikes that arrived in it."""
-        # (returns None: the synaptic state absorbs the spikes; DeltaReceptor returns a jump)
-        end = self.decay[-1]
         if self.alpha:
-            self.s = (self.s + self.ds * self.times[-1]) * end
-            self.ds = self.ds * end + self.spike_factor * arrived
+            self.s = (self.s + self.ds * self.dt) * self.end
+            self.ds = self.ds * self.end + self.spike_factor * arrived
         else:
-            self.s = self.s * end + arrived
+            self.s = self.s * self.end + arrived
 
     def read(self, variable: str) -> np.ndarray:
         return self.s[self.names.index(variable)]
 
 
 class DeltaReceptor:
-    """``current_delta`` for the ODE models: no synaptic state, a spike moves ``V_m`` by its weight."""
+    """``current_delta`` for the ODE models: no synaptic state; a spike moves ``V_m`` by its weight."""
 
     names: tuple[str, ...] = ()
 
-    def current(self, V: np.ndarray, j: int) -> float:
-        return 0.0
+    def view(self, substeps: int, index: np.ndarray | None = None) -> tuple[list, list]:
+        zeros = [0.0] * (2 * substeps + 1)
+        return zeros, zeros
 
     def advance(self, arrived: np.ndarray) -> np.ndarray:
         return arrived[0]
 
 
-def _compact_rows_3d(values: np.ndarray) -> np.ndarray:
-    if np.all(values == values[:, :, :1]):
-        return values[:, :, :1].copy()
-    return values
-
-
 class OdeGroup(Group):
-    """Models integrated with fixed-step RK4 (``substeps`` per ``dt``) or forward Euler.
-
-    Subclasses give the membrane derivative and the spike rule.
-    """
+    """Models whose membrane is integrated numerically; subclasses give the right-hand side."""
 
     def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
-        if receptor == "current_delta":
-            self.channels = 1
+        self.channels = 1 if receptor == "current_delta" else 2
         super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
-        self.substeps = int(options.get("substeps", 10))
         self.syn = (DeltaReceptor() if receptor == "current_delta"
-                    else Receptors(receptor, params, initial, n, dt, self.substeps))
+                    else Receptors(receptor, params, initial, n, dt))
         self.V = np.asarray(initial["V_m"], dtype=float).copy()
         self.I_e = compact(params["I_e"])
+        self.substeps = int(options.get("substeps", 1))
 
     def read(self, variable: str) -> np.ndarray:
         if variable == "V_m":
@@ -272,7 +267,11 @@ class OdeGroup(Group):
 
 
 class ConductanceLIF(OdeGroup):
-    """``lif`` × ``conductance_exp`` / ``conductance_alpha``: NEST's ``iaf_cond_exp`` / ``iaf_cond_alpha``."""
+    """``lif`` × ``conductance_exp`` / ``conductance_alpha``: NEST's ``iaf_cond_exp`` / ``iaf_cond_alpha``.
+
+    RK4 over the step (``substeps`` per dt); the threshold is checked at the
+    end of the step, a refractory neuron is held at ``V_reset``.
+    """
 
     def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
         super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
@@ -282,20 +281,23 @@ class ConductanceLIF(OdeGroup):
         self.refractory = compact(refractory_steps(p["t_ref"], dt))
         self.r = np.zeros(n, dtype=np.int64)
 
-    def _dV(self, V: np.ndarray, j: int, free: np.ndarray) -> np.ndarray:
-        I = -self.g_L * (V - self.E_L) + self.syn.current(V, j) + self.I_e + self.i_stim
-        return free * I / self.C_m
-
     def update(self, step: int) -> np.ndarray:
         free = self.r == 0
-        h = self.dt / self.substeps
+        k = self.substeps
+        h = self.dt / k
+        a, b = self.syn.view(k)
+        drive = self.g_L * self.E_L + self.I_e + self.i_stim
+
+        def dV(V, j):
+            return free * (drive + a[j] - (self.g_L + b[j]) * V) / self.C_m
+
         V = self.V
-        for k in range(self.substeps):
-            j = 2 * k
-            k1 = self._dV(V, j, free)
-            k2 = self._dV(V + h / 2 * k1, j + 1, free)
-            k3 = self._dV(V + h / 2 * k2, j + 1, free)
-            k4 = self._dV(V + h * k3, j + 2, free)
+        for i in range(k):
+            j = 2 * i
+            k1 = dV(V, j)
+            k2 = dV(V + h / 2 * k1, j + 1)
+            k3 = dV(V + h / 2 * k2, j + 1)
+            k4 = dV(V + h * k3, j + 2)
             V = V + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
         self.syn.advance(self.read_input(step))
         refractory = ~free
@@ -316,58 +318,95 @@ def _pick(value, index):
 class AdEx(OdeGroup):
     """``adex`` × any receptor: NEST's ``aeif_psc_*`` / ``aeif_cond_*``.
 
-    As in NEST, ``V`` enters the right-hand side bounded by ``V_peak``, a spike
-    is detected (and ``V`` reset, ``w`` incremented) as soon as an
-    integration substep ends at or above ``V_peak`` (``V_th`` when
-    ``Delta_T`` is 0), and a refractory neuron is clamped at ``V_reset``.
+    As in NEST, ``V`` enters the right-hand side bounded by ``V_peak``, a
+    spike is detected (``V`` reset, ``w += b``) as soon as an integration
+    substep ends at or above ``V_peak`` (``V_th`` when ``Delta_T`` is 0), and
+    a refractory neuron is clamped at ``V_reset``. Integration is adaptive
+    where it matters: every neuron takes ``substeps`` RK4 substeps per dt;
+    a neuron whose exponential term grows fast over the step (local rate
+    ``lambda = g_L / C_m exp((V - V_th) / Delta_T)``, so in the upswing of a
+    spike) redoes the step with enough substeps that ``lambda h <= 0.05``
+    (a power of two, at most ``spike_substeps``), which also resolves when
+    in the step it spiked.
     """
+
+    PARAMETERS = ("C_m", "g_L", "E_L", "V_th", "V_reset", "Delta_T", "a", "b", "tau_w", "V_peak", "I_e")
 
     def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
         super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
-        p = params
-        for name in ("C_m", "g_L", "E_L", "V_th", "V_reset", "Delta_T", "a", "b", "tau_w", "V_peak"):
-            setattr(self, name, compact(p[name]))
-        self.detect = compact(np.where(p["Delta_T"] > 0, p["V_peak"], p["V_th"]))
-        self.safe_Delta_T = compact(np.where(p["Delta_T"] > 0, p["Delta_T"], 1.0))
-        self.has_exp = compact((p["Delta_T"] > 0).astype(float))
-        self.refractory = refractory_steps(p["t_ref"], dt)
+        self.spike_substeps = int(options.get("spike_substeps", 64))
+        p = {name: np.asarray(params[name], dtype=float) for name in self.PARAMETERS}
+        p["detect"] = np.where(p["Delta_T"] > 0, p["V_peak"], p["V_th"])
+        p["slope"] = np.where(p["Delta_T"] > 0, p["Delta_T"], 1.0)
+        p["exp_on"] = (p["Delta_T"] > 0).astype(float)
+        p["refractory"] = refractory_steps(params["t_ref"], dt)
+        p["rate"] = p["g_L"] / p["C_m"] * p["exp_on"]
+        self.p = p
+        self.shared = {name: compact(value) for name, value in p.items()}
         self.w = np.asarray(initial["w"], dtype=float).copy()
         self.r = np.zeros(n, dtype=np.int64)
 
-    def _derivatives(self, V, w, j, free):
-        V_eff = np.where(free, np.minimum(V, self.V_peak), self.V_reset)
-        spike_current = self.has_exp * self.g_L * self.Delta_T * np.exp(
-            np.minimum((V_eff - self.V_th) / self.safe_Delta_T, 700.0))
-        I = (-self.g_L * (V_eff - self.E_L) + spike_current + self.syn.current(V_eff, j)
-             - w + self.I_e + self.i_stim)
-        return free * I / self.C_m, (self.a * (V_eff - self.E_L) - w) / self.tau_w
+    def _subset(self, index: np.ndarray) -> dict:
+        return {name: value if np.isscalar(self.shared[name]) else value[index]
+                for name, value in self.p.items()} | {"i_stim": self.i_stim[index]}
+
+    def _integrate(self, V, w, r, substeps, a, b, q):
+        """RK4 with spike detection after every substep; returns V, w, r and who spiked."""
+        h = self.dt / substeps
+        drive = q["g_L"] * q["E_L"] + q["I_e"] + q["i_stim"]
+        spiked = np.zeros(V.shape, dtype=bool)
+
+        def rhs(V, w, j, free):
+            V_eff = np.where(free, np.minimum(V, q["V_peak"]), q["V_reset"])
+            spike = q["exp_on"] * q["g_L"] * q["Delta_T"] * np.exp((V_eff - q["V_th"]) / q["slope"])
+            dV = free * (drive + a[j] - (q["g_L"] + b[j]) * V_eff + spike - w) / q["C_m"]
+            return dV, (q["a"] * (V_eff - q["E_L"]) - w) / q["tau_w"]
+
+        for i in range(substeps):
+            free = r == 0
+            j = 2 * i
+            a1, b1 = rhs(V, w, j, free)
+            a2, b2 = rhs(V + h / 2 * a1, w + h / 2 * b1, j + 1, free)
+            a3, b3 = rhs(V + h / 2 * a2, w + h / 2 * b2, j + 1, free)
+            a4, b4 = rhs(V + h * a3, w + h * b3, j + 2, free)
+            V = np.where(free, V + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4), q["V_reset"])
+            w = w + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
+            crossed = free & (V >= q["detect"])
+            if crossed.any():
+                V = np.where(crossed, q["V_reset"], V)
+                w = w + crossed * q["b"]
+                r = np.where(crossed, np.where(q["refractory"] > 0, q["refractory"] + 1, 0), r)
+                spiked |= crossed
+        return V, w, r, spiked
 
     def update(self, step: int) -> np.ndarray:
-        h = self.dt / self.substeps
-        V, w, r = self.V, self.w, self.r
-        spiked = np.zeros(self.n, dtype=bool)
-        for k in range(self.substeps):
-            free = r == 0
-            j = 2 * k
-            a1, b1 = self._derivatives(V, w, j, free)
-            a2, b2 = self._derivatives(V + h / 2 * a1, w + h / 2 * b1, j + 1, free)
-            a3, b3 = self._derivatives(V + h / 2 * a2, w + h / 2 * b2, j + 1, free)
-            a4, b4 = self._derivatives(V + h * a3, w + h * b3, j + 2, free)
-            V = V + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
-            w = w + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
-            V = np.where(free, V, self.V_reset)
-            crossed = free & (V >= self.detect)
-            if crossed.any():
-                V = np.where(crossed, self.V_reset, V)
-                w = w + crossed * self.b
-                r = np.where(crossed, np.where(self.refractory > 0, self.refractory + 1, 0), r)
-                spiked |= crossed
+        q = {**self.shared, "i_stim": self.i_stim}
+        a, b = self.syn.view(self.substeps)
+        V, w, r, spiked = self._integrate(self.V, self.w, self.r, self.substeps, a, b, q)
+        for substeps, fast in self._refine(V, spiked):
+            a, b = self.syn.view(substeps, fast)
+            V[fast], w[fast], r[fast], spiked[fast] = self._integrate(
+                self.V[fast], self.w[fast], self.r[fast], substeps, a, b, self._subset(fast))
         r = np.where(r > 0, r - 1, r)
         jump = self.syn.advance(self.read_input(step))
         if jump is not None:  # current_delta: the jump lands on free neurons
             V = V + jump * (r == 0)
         self.V, self.w, self.r = V, w, r
         return np.flatnonzero(spiked)
+
+    def _refine(self, V: np.ndarray, spiked: np.ndarray):
+        """Neurons whose step needs more substeps, grouped by that number (a power of two)."""
+        q = self.shared
+        highest = np.minimum(np.fmax(self.V, V), q["V_peak"])
+        rate = q["rate"] * np.exp((highest - q["V_th"]) / q["slope"])
+        needed = np.ceil(self.dt * rate / 0.05)
+        needed[spiked] = np.maximum(needed[spiked], 8)  # resolve where in the step the spike fell
+        needed = np.minimum(needed, self.spike_substeps)
+        coarse = self.substeps
+        if not np.any(needed > coarse):
+            return []
+        levels = np.minimum(2 ** np.ceil(np.log2(np.maximum(needed, 1))), self.spike_substeps).astype(int)
+        return [(int(level), np.flatnonzero(levels == level)) for level in np.unique(levels[needed > coarse])]
 
     def read(self, variable: str) -> np.ndarray:
         return self.w if variable == "w" else super().read(variable)
@@ -379,35 +418,23 @@ class Izhikevich(OdeGroup):
     ``dv/dt = 0.04 v^2 + 5 v + 140 - u + I``, ``du/dt = a (b v - u)``; at
     ``v >= V_th`` (the peak): ``v = c``, ``u += d``. With ``current_delta``
     a spike moves ``v`` by its weight within the step it arrives; other
-    receptors act through their current evaluated at the start of the step.
+    receptors act through their current at the start of the step.
     """
 
     def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
-        self.delta = receptor == "current_delta"
-        if self.delta:
-            self.channels = 1
-        Group.__init__(self, n, params, initial, receptor, dt, max_delay_steps, options)
-        self.substeps = 1
-        if not self.delta:
-            self.syn = Receptors(receptor, params, initial, n, dt, 1)
-        p = params
+        super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
         for name in ("a", "b", "c", "d", "V_th"):
-            setattr(self, name, compact(p[name]))
-        self.I_e = compact(p["I_e"])
-        self.V = np.asarray(initial["V_m"], dtype=float).copy()
+            setattr(self, name, compact(params[name]))
         self.U = np.asarray(initial["U_m"], dtype=float).copy()
 
     def update(self, step: int) -> np.ndarray:
         h, v, u = self.dt, self.V, self.U
-        I = self.i_stim + self.I_e
-        arrived = self.read_input(step)
-        if not self.delta:
-            I = I + self.syn.current(v, 0)
+        a, b = self.syn.view(0)  # the synaptic current at the start of the step
+        I = self.i_stim + self.I_e + a[0] - b[0] * v
         v_new = v + h * (0.04 * v * v + 5.0 * v + 140.0 - u + I)
-        if self.delta:
-            v_new += arrived[0]
-        else:
-            self.syn.advance(arrived)
+        jump = self.syn.advance(self.read_input(step))
+        if jump is not None:
+            v_new += jump
         u = u + h * self.a * (self.b * v - u)
         spiking = np.flatnonzero(v_new >= self.V_th)
         if spiking.size:

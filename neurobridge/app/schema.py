@@ -1,0 +1,141 @@
+"""Structured-config schemas: a misspelled key fails with Hydra's own message.
+
+The schemas live in Hydra's ConfigStore apart from the selectable options:
+``neurobridge_schema`` types the whole config (``model``, ``experiment``,
+``compare``), and ``schema/backend/<name>`` types one backend's ``options``, built
+from the adapter's ``Capabilities.options`` so a new option or a third-party
+adapter needs no change here. ``conf/backend/<name>.yaml`` extends its schema
+with ``defaults: [/schema/backend/<name>@_here_, _self_]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from ..compare import CompareSettings
+from ..registry import capabilities
+
+
+@dataclass
+class PopulationSchema:
+    """``model.populations.<name>``: see :class:`neurobridge.model.Population`."""
+
+    size: int = MISSING
+    model: str = "lif"
+    receptor: Optional[str] = None
+    params: Dict[str, Any] = field(default_factory=dict)
+    initial: Dict[str, Any] = field(default_factory=dict)
+    native: bool = False
+
+
+@dataclass
+class ProjectionSchema:
+    """``model.projections[i]``: see :class:`neurobridge.model.Projection`."""
+
+    source: str = MISSING
+    target: str = MISSING
+    connector: Any = MISSING
+    weight: Any = 1.0
+    delay: Any = 1.0
+    synapse: Any = "static"
+    native: bool = False
+
+
+@dataclass
+class RecordingSchema:
+    """``model.recordings[i]``: see :class:`neurobridge.model.Recording`."""
+
+    population: str = MISSING
+    variables: List[str] = field(default_factory=lambda: ["spikes"])
+    neurons: Optional[List[int]] = None
+    interval: Optional[float] = None
+
+
+@dataclass
+class ModelSchema:
+    """``model``: the network description (:class:`neurobridge.Network`), NEST's units."""
+
+    name: str = "network"
+    dt: float = 0.1
+    duration: float = 1000.0
+    seed: int = 0
+    populations: Dict[str, PopulationSchema] = field(default_factory=dict)
+    projections: List[ProjectionSchema] = field(default_factory=list)
+    stimuli: List[Dict[str, Any]] = field(default_factory=list)  # keys depend on the kind
+    recordings: List[RecordingSchema] = field(default_factory=list)
+
+
+@dataclass
+class ExperimentSchema:
+    """``experiment``: which module builds, measures and plots (see :mod:`neurobridge.experiments`)."""
+
+    name: str = MISSING
+    module: Optional[str] = None  # default: the name
+    description: str = ""
+    plots: List[str] = field(default_factory=list)
+    params: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BackendSchema:
+    """``backend``: the backend's name, native mode and its options (typed per backend)."""
+
+    name: str = MISSING
+    native: bool = False  # every population, projection and stimulus uses the simulator's own generators
+    options: Any = field(default_factory=dict)
+
+
+@dataclass
+class NeurobridgeConfig:
+    """The whole config; ``hydra`` is Hydra's."""
+
+    model: ModelSchema = MISSING
+    backend: Any = MISSING
+    experiment: ExperimentSchema = MISSING
+    compare: CompareSettings = field(default_factory=CompareSettings)
+    progress: bool = True
+
+
+def options_schema(backend: str, options: Mapping[str, Any]) -> type:
+    """A dataclass whose fields are the backend's options, typed by their defaults."""
+    fields = [(key, _annotation(value), _default(value)) for key, value in options.items()]
+    return dataclasses.make_dataclass(f"{backend.capitalize()}Options", fields)
+
+
+def _annotation(value: Any) -> Any:
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind
+    return Any
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return field(default_factory=lambda: value.copy())
+    return field(default=value)
+
+
+def backend_schema(backend: str, options: Mapping[str, Any]) -> type:
+    """``BackendSchema`` with ``name`` fixed to ``backend`` and typed ``options``."""
+    options_type = options_schema(backend, options)
+    return dataclasses.make_dataclass(
+        f"{backend.capitalize()}BackendSchema",
+        [("name", str, field(default=backend)), ("options", options_type, field(default_factory=options_type))],
+        bases=(BackendSchema,))
+
+
+def register_configs() -> None:
+    """Store the schemas in Hydra's ConfigStore (idempotent)."""
+    store = ConfigStore.instance()
+    store.store(name="neurobridge_schema", node=NeurobridgeConfig)
+    for name, caps in capabilities().items():
+        store.store(group="schema/backend", name=name, node=backend_schema(name, caps.options))
+
+
+__all__ = ["NeurobridgeConfig", "ModelSchema", "PopulationSchema", "ProjectionSchema", "RecordingSchema",
+           "ExperimentSchema", "BackendSchema", "register_configs"]

@@ -1,0 +1,254 @@
+"""The conformance suite on Brian2 (numpy target fast, cython and cpp_standalone slow), and Brian2-only checks.
+
+Everything runs real Brian2. Truth is the NumPy reference: identical spike
+times (the adapter stamps spikes as NEST does, no offset remains) and V_m
+within 1e-3 mV for the linear models; for the other pairs, the tolerances
+below are what the integrators allow (RK4 per dt against the reference's
+RK4 with 10 substeps).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import neurobridge as nb
+from neurobridge.registry import REFERENCE
+
+from .. import networks
+from .suite import BackendSuite
+
+pytestmark = pytest.mark.requires_brian2
+
+ALL_RECEPTORS = ("current_delta", "current_exp", "current_alpha", "conductance_exp", "conductance_alpha")
+
+
+class TestBrian2(BackendSuite):
+    backend = "brian2"
+    options: dict[str, Any] = {"target": "numpy"}
+    spike_tolerance_ms = 0.0
+    vm_tolerance_mv = 1e-3
+
+
+@pytest.mark.slow
+class TestBrian2Cython(TestBrian2):
+    options = {"target": "cython"}
+
+
+@pytest.mark.slow
+class TestBrian2Standalone(TestBrian2):
+    options = {"target": "cpp_standalone"}
+
+
+def _run(data: dict[str, Any], **options: Any) -> nb.Result:
+    return nb.simulate(nb.Network.from_dict(data), backend="brian2", **options)
+
+
+def _reference(data: dict[str, Any]) -> nb.Result:
+    return nb.simulate(nb.Network.from_dict(data), backend=REFERENCE)
+
+
+def _max_dv(result: nb.Result, reference: nb.Result, population: str) -> float:
+    mine, ref = result.states, reference.states
+    pick = [(s[(s.population == population) & (s.variable == "V_m")].sort_values(["neuron", "time_ms"]))
+            for s in (mine, ref)]
+    assert len(pick[0]) == len(pick[1]) > 0
+    np.testing.assert_allclose(pick[0].time_ms.to_numpy(), pick[1].time_ms.to_numpy())
+    return float(np.max(np.abs(pick[0].value.to_numpy() - pick[1].value.to_numpy())))
+
+
+def _single(membrane: str, receptor: str) -> dict[str, Any]:
+    """The suite's single-neuron drive on any membrane (NEST defaults for AdEx and Izhikevich)."""
+    data = networks.single_neuron(receptor)
+    neuron = data["populations"]["neuron"]
+    if membrane != "lif":
+        neuron["model"] = membrane
+        neuron["params"] = {k: v for k, v in neuron["params"].items() if k.startswith(("tau_syn", "E_ex",
+                                                                                       "E_in"))}
+        if membrane == "izhikevich":
+            neuron["params"]["I_e"] = 0.0
+            data["stimuli"][0]["amplitudes"] = [12.0, 0.0]
+            for projection in data["projections"]:
+                projection["weight"] = projection["weight"] / 20.0
+    return data
+
+
+@pytest.mark.parametrize("receptor", ALL_RECEPTORS)
+def test_conductance_and_every_receptor_agree_on_one_neuron(receptor: str) -> None:
+    data = _single("lif", receptor)
+    result, reference = _run(data), _reference(data)
+    np.testing.assert_array_equal(result.spike_times("neuron", 0), reference.spike_times("neuron", 0))
+    assert len(reference.spike_times("neuron", 0)) > 5
+    assert _max_dv(result, reference, "neuron") < (1e-6 if receptor.startswith("current") else 1e-4)
+
+
+@pytest.mark.parametrize("membrane", ["adex", "izhikevich"])
+@pytest.mark.parametrize("receptor", ALL_RECEPTORS)
+def test_nonlinear_pairs_agree_with_reference(membrane: str, receptor: str) -> None:
+    """Every AdEx and Izhikevich pair: the same spikes (within a step), V_m close between spikes."""
+    data = _single(membrane, receptor)
+    result, reference = _run(data), _reference(data)
+    mine, ref = result.spike_times("neuron", 0), reference.spike_times("neuron", 0)
+    assert len(ref) > 3
+    assert len(mine) == len(ref)
+    assert np.max(np.abs(mine - ref)) <= 0.1 + 1e-9
+
+
+def test_tsodyks_markram_matches_reference() -> None:
+    """A regular 50 Hz train through a depressing synapse: every PSC amplitude as the reference's."""
+    data = {"dt": 0.1, "duration": 300.0, "populations": {
+        "input": {"size": 2, "model": "regular", "params": {"rate": 50.0, "start": 5.0}},
+        "neuron": {"size": 2, "model": "lif", "receptor": "current_exp",
+                   "params": {**networks.LIF, "V_th": 100.0, "tau_syn_ex": 2.0, "tau_syn_in": 2.0}}},
+        "projections": [{"source": "input", "target": "neuron", "connector": "one_to_one", "weight": 300.0,
+                         "delay": {"uniform": [0.5, 2.0]},
+                         "synapse": {"tsodyks_markram": {"U": 0.4, "tau_rec": 200.0, "tau_fac": 50.0}}}],
+        "recordings": [{"population": "neuron", "variables": ["V_m", "I_syn_ex"]}]}
+    result, reference = _run(data), _reference(data)
+    assert _max_dv(result, reference, "neuron") < 1e-6
+    late = result.trace("neuron", "I_syn_ex").max()
+    assert late > 50.0
+
+
+def test_current_traces_start_on_the_reference_step() -> None:
+    """Step, noise and a per-neuron random step on a subset: V_m equal to the reference's."""
+    data = networks.single_neuron("current_exp", duration=200.0)
+    data["populations"]["neuron"]["size"] = 3
+    data["projections"] = []
+    data["stimuli"] = [
+        {"target": "neuron", "kind": "step", "times": [20.0, 150.0], "amplitudes": [200.0, 0.0]},
+        {"target": "neuron", "kind": "noise", "mean": 50.0, "std": 100.0, "dt": 1.0, "neurons": [0, 2]},
+        {"target": "neuron", "kind": "random_step", "amplitude": {"uniform": [0.0, 300.0]},
+         "interval": 7.5, "independent": True, "neurons": [1, 2]}]
+    result, reference = _run(data), _reference(data)
+    assert _max_dv(result, reference, "neuron") < 1e-6
+
+
+def test_duplicate_source_spikes_in_one_step_are_all_delivered() -> None:
+    """Two spikes of one source in one step (a Poisson train can have them) both reach the target."""
+    data = {"dt": 0.1, "duration": 20.0, "populations": {
+        "input": {"size": 1, "model": "spike_times", "params": {"times": [5.0, 5.0, 5.0, 8.0]}},
+        "neuron": {"size": 1, "model": "lif", "receptor": "current_delta",
+                   "params": {**networks.LIF, "V_th": 100.0}}},
+        "projections": [{"source": "input", "target": "neuron", "connector": "one_to_one", "weight": 1.0,
+                         "delay": 1.0}],
+        "recordings": [{"population": "neuron", "variables": ["V_m"]}]}
+    result, reference = _run(data), _reference(data)
+    assert _max_dv(result, reference, "neuron") < 1e-9
+    assert result.trace("neuron", "V_m").max() > -67.5
+
+
+def test_recording_interval_samples_like_the_reference() -> None:
+    data = networks.feedforward("current_exp", n=20, duration=95.0)
+    data["recordings"] = [{"population": "layer", "variables": ["V_m", "I_syn_ex"], "neurons": [0, 3],
+                           "interval": 1.0}]
+    result, reference = _run(data), _reference(data)
+    assert _max_dv(result, reference, "layer") < 1e-6
+    assert sorted(result.states.time_ms.unique())[-1] == pytest.approx(95.0)
+
+
+def test_native_projection_and_poisson_source_run() -> None:
+    """native: true draws connections and trains in Brian2: rates near the realized network's."""
+    data = networks.feedforward("current_exp", n=200, duration=1000.0)
+    data["populations"]["inputs"]["native"] = True
+    data["projections"][0].update({"connector": {"fixed_probability": 0.4}, "weight": 100.0, "delay": 1.0,
+                                   "native": True})
+    realized = dict(data, projections=[dict(data["projections"][0], native=False)],
+                    populations={**data["populations"], "inputs": dict(data["populations"]["inputs"],
+                                                                       native=False)})
+    native, exact = _run(data).rates(), _reference(realized).rates()
+    assert native["layer"] == pytest.approx(exact["layer"], rel=0.1)
+
+
+def test_unknown_target_names_the_allowed_ones() -> None:
+    with pytest.raises(ValueError, match='"cuda" is not one of numpy, cython, cpp_standalone'):
+        _run(networks.single_neuron("current_exp", duration=10.0), target="cuda")
+
+
+def test_translation_table_round_trips() -> None:
+    """Every parameter and state variable: NEST value -> Brian2 quantity -> NEST value, dimension checked."""
+    import brian2 as b2
+
+    from neurobridge.backends.brian2 import adapter, translate
+
+    for membrane, table in translate.PARAMETER_UNITS.items():
+        for name, unit in table.items():
+            quantity = adapter._quantity(np.array([1.5, -2.0]), unit, b2)
+            expected = b2.Quantity(1.0, dim=b2.get_dimensions(eval(translate.DIMENSION[unit], vars(b2))))  # noqa: S307
+            b2.fail_for_dimension_mismatch(quantity, expected)
+            np.testing.assert_allclose(np.asarray(quantity) / translate.SCALE[unit], [1.5, -2.0])
+    for variable, (name, unit) in translate.STATE_VARIABLES.items():
+        assert translate.to_nest_unit(variable, "lif") == unit
+
+
+@pytest.mark.slow
+def test_standalone_sweep_compiles_once(tmp_path) -> None:
+    """Three values of I_e on cpp_standalone: one compilation, three different results."""
+    from neurobridge.backends.brian2 import Brian2Backend
+
+    counts = []
+    for current in (300.0, 400.0, 500.0):
+        data = networks.single_neuron("current_exp", duration=300.0)
+        data["populations"]["neuron"]["params"]["I_e"] = current
+        result = _run(data, target="cpp_standalone", build_directory=str(tmp_path))
+        counts.append((result.meta["compiled"], len(result.spikes)))
+        reference = _reference(data)
+        np.testing.assert_array_equal(result.spike_times("neuron", 0), reference.spike_times("neuron", 0))
+    assert [c for c, _ in counts] == [True, False, False]
+    assert counts[0][1] < counts[1][1] < counts[2][1]
+    assert len(Brian2Backend.standalone_builds) >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["numpy", "cython", "cpp_standalone"])
+def test_cuba_rates_on_every_target(target: str) -> None:
+    data = networks.cuba()
+    rates, reference = _run(data, target=target).rates(), _reference(data).rates()
+    assert np.all(reference > 1.0)
+    np.testing.assert_allclose(rates, reference, rtol=0.05)
+
+
+def izhikevich_network(duration: float = 1000.0) -> dict[str, Any]:
+    """Step 4 of the NumPy tutorial seed: 1000 Izhikevich neurons, conductance synapses, gamma weights.
+
+    800 regular-spiking excitatory and 200 fast-spiking inhibitory neurons
+    (a = 0.02 / 0.1, d = 8 / 2, b = 0.2, c = -65, peak 35 mV, V = -70, u = -14);
+    exponential conductances (tau 10 ms, E_ex 0 mV, E_in -85 mV); 100 Poisson
+    inputs at 2 Hz between 200 and 700 ms, each neuron taking each with p = 0.1,
+    weight 0.07; recurrent p = 0.1 with gamma weights (shape 0.005/0.002,
+    scale 0.002), inhibitory onto excitatory doubled; dt 0.5 ms, delay one step.
+    """
+    gamma = {"shape": 0.005 / 0.002, "scale": 0.002}
+    common = {"b": 0.2, "c": -65.0, "V_th": 35.0, "I_e": 0.0, "tau_syn_ex": 10.0, "tau_syn_in": 10.0,
+              "E_ex": 0.0, "E_in": -85.0}
+    neuron = {"model": "izhikevich", "receptor": "conductance_exp", "initial": {"V_m": -70.0, "U_m": -14.0}}
+
+    def projection(source: str, target: str, weight: Any, p: float = 0.1) -> dict[str, Any]:
+        return {"source": source, "target": target, "connector": {"fixed_probability": p},
+                "weight": weight, "delay": 0.5}
+
+    return {
+        "name": "izhikevich_tutorial_step4", "dt": 0.5, "duration": duration, "seed": 2013,
+        "populations": {
+            "exc": {"size": 800, **neuron, "params": {**common, "a": 0.02, "d": 8.0}},
+            "inh": {"size": 200, **neuron, "params": {**common, "a": 0.1, "d": 2.0}},
+            "input": {"size": 100, "model": "poisson", "params": {"rate": 2.0, "start": 200.0, "stop": 700.0}},
+        },
+        "projections": [
+            projection("input", "exc", 0.07), projection("input", "inh", 0.07),
+            projection("exc", "exc", {"gamma": gamma}), projection("exc", "inh", {"gamma": gamma}),
+            projection("inh", "exc", {"gamma": gamma, "factor": -2.0}),
+            projection("inh", "inh", {"gamma": gamma, "factor": -1.0}),
+        ],
+        "recordings": [{"population": "exc", "variables": ["spikes"]},
+                       {"population": "inh", "variables": ["spikes"]}],
+    }
+
+
+def test_izhikevich_tutorial_network_rates_agree() -> None:
+    data = izhikevich_network()
+    rates, reference = _run(data).rates(), _reference(data).rates()
+    assert np.all(reference > 1.0)
+    np.testing.assert_allclose(rates, reference, rtol=0.10)
