@@ -96,20 +96,22 @@ def brian2_script(size: int, target: str) -> tuple[float, float, dict]:
     b2.prefs.codegen.target = target
     b2.defaultclock.dt = DT * b2.ms
     started = time.perf_counter()
-    taum, taue, taui = TAU_M * b2.ms, TAU_EX * b2.ms, TAU_IN * b2.ms
-    vt, vr, el = V_TH * b2.mV, V_RESET * b2.mV, E_L * b2.mV
+    n_exc = size * 4 // 5
+    p = 0.02 * 4000 / size
+    namespace = {
+        "taum": TAU_M * b2.ms, "taue": TAU_EX * b2.ms, "taui": TAU_IN * b2.ms,
+        "vt": V_TH * b2.mV, "vr": V_RESET * b2.mV, "el": E_L * b2.mV,
+        "we": W_EX / C_M * TAU_M * b2.mV,  # 20.25 pA into 250 pF over tau_m 20 ms: 1.62 mV
+        "wi": W_IN / C_M * TAU_M * b2.mV,  # -112.5 pA: -9 mV
+    }
     eqs = """dv/dt  = (ge+gi-(v-el))/taum : volt (unless refractory)
              dge/dt = -ge/taue : volt
              dgi/dt = -gi/taui : volt"""
     group = b2.NeuronGroup(size, eqs, threshold="v>vt", reset="v = vr", refractory=T_REF * b2.ms,
-                           method="exact")
+                           method="exact", namespace=namespace)
     group.v = "vr + rand() * (vt - vr)"
-    n_exc = size * 4 // 5
-    p = 0.02 * 4000 / size
-    we = W_EX / C_M * TAU_M * b2.mV  # 1.62 mV
-    wi = W_IN / C_M * TAU_M * b2.mV  # -9 mV
-    exc = b2.Synapses(group[:n_exc], group, on_pre="ge += we")
-    inh = b2.Synapses(group[n_exc:], group, on_pre="gi += wi")
+    exc = b2.Synapses(group[:n_exc], group, on_pre="ge += we", namespace=namespace)
+    inh = b2.Synapses(group[n_exc:], group, on_pre="gi += wi", namespace=namespace)
     exc.connect(p=p)
     inh.connect(p=p)
     monitor = b2.SpikeMonitor(group)

@@ -7,8 +7,8 @@ NEST user reads them at sight; units are NEST's (ms, mV, pA, nS, pF, Hz).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 INF = math.inf
 
@@ -110,7 +110,7 @@ CONNECTOR_SHORTHAND = MappingProxyType({
 })
 
 #: Synapse models and their parameters, NEST ``tsodyks2_synapse`` defaults.
-SYNAPSES: Mapping[str, Mapping[str, float]] = MappingProxyType({
+SYNAPSES: Mapping[str, Mapping[str, float | None]] = MappingProxyType({
     "static": {},
     "tsodyks_markram": {"U": 0.5, "tau_rec": 800.0, "tau_fac": 0.0, "u": None, "x": 1.0},
 })

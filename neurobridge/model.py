@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import catalog, values
 from .errors import InvalidValueError, UnknownNameError, UnknownParameterError, unknown
@@ -145,7 +146,7 @@ class Population:
             raise unknown("receptor", receptor, f"{where}.receptor", catalog.RECEPTORS)
         allowed = catalog.parameter_defaults(model, receptor)
         params = _checked_specs(data.get("params") or {}, allowed, f"{where}.params",
-                                f"parameter", f"{model}×{receptor}")
+                                "parameter", f"{model}×{receptor}")
         _check_neuron_parameters(params, f"{where}.params")
         states = catalog.state_variables(model, receptor)
         initial = _checked_specs(data.get("initial") or {}, states, f"{where}.initial",
@@ -353,9 +354,9 @@ class Stimulus:
     def from_dict(cls, index: int, data: Mapping[str, Any]) -> Stimulus:
         where = f"stimuli[{index}]"
         data = _require_mapping(data, where)
-        kind = data.get("kind")
+        kind = str(data.get("kind"))
         if kind not in catalog.STIMULI:
-            raise unknown("stimulus kind", kind, f"{where}.kind", catalog.STIMULI)
+            raise unknown("stimulus kind", data.get("kind"), f"{where}.kind", catalog.STIMULI)
         table = catalog.STIMULI[kind]
         _reject_unknown_keys(data, ("target", "kind", "neurons", "native", *table), where)
         if "target" not in data:

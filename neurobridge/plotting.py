@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -16,13 +17,12 @@ COLORS = {"exc": "black", "inh": "tab:red"}
 
 
 def raster(result: Result, path: str | Path | None = None, title: str | None = None,
-           max_neurons: int = 500, ax: plt.Axes | None = None) -> plt.Figure:
+           max_neurons: int = 500, ax: plt.Axes | None = None) -> Any:
     """Spike raster, one band per population (at most ``max_neurons`` of each), time in ms."""
     own = ax is None
-    if own:
-        fig, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
-    else:
-        fig = ax.figure
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
+    fig: Any = ax.get_figure()
     offset = 0
     sizes = result.meta.get("population_sizes", {})
     for index, (name, frame) in enumerate(_by_population(result.spikes, sizes)):

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -187,7 +188,7 @@ def _spike_trains(network: Network, population: Population, arrays: Mapping[str,
     return neurons[order].astype(np.int64), stamped[order]
 
 
-def _regular(params: Mapping[str, object], arrays: Mapping[str, np.ndarray], n: int, dt: float,
+def _regular(params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int, dt: float,
              duration: float) -> tuple[np.ndarray, np.ndarray]:
     """Spikes at ``start + k * interval`` on the grid (the first at ``start``, default one dt)."""
     if "interval" in arrays:
@@ -208,7 +209,7 @@ def _regular(params: Mapping[str, object], arrays: Mapping[str, np.ndarray], n: 
     return neurons[keep], _on_grid(times[keep], dt)
 
 
-def _poisson(params: Mapping[str, object], rate: np.ndarray, n: int, dt: float, duration: float,
+def _poisson(params: Mapping[str, Any], rate: np.ndarray, n: int, dt: float, duration: float,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Independent Poisson trains, active in ``(start, stop]``, stamped at the end of their step."""
     start = float(params.get("start", 0.0))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from functools import lru_cache
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -17,7 +17,7 @@ GROUP = "neurobridge.backends"
 REFERENCE = "numpy"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registered() -> dict[str, type[Backend]]:
     """Adapter classes by name. Loading one never imports its simulator (adapters import it lazily)."""
     return {ep.name: ep.load() for ep in entry_points(group=GROUP)}

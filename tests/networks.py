@@ -77,8 +77,9 @@ def feedforward(receptor: str = "current_exp", n: int = 100, duration: float = 1
 
 def cuba(size: int = 4000, duration: float = 1000.0) -> dict[str, Any]:
     """CUBA (Brette et al. 2007), the network of ``conf/model/cuba.yaml`` at any size, same in-degree."""
-    from neurobridge.cli import model_path
     import yaml
+
+    from neurobridge.cli import model_path
 
     data = yaml.safe_load(model_path("cuba").read_text())
     n_exc = size * 4 // 5
