@@ -39,11 +39,13 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import warnings
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,7 +61,7 @@ TABLE_COLUMNS = ["variant", "population", "metric", "backend_a", "backend_b", "v
 
 
 #: Tolerances used when the runs carry no ``compare`` settings (``conf/compare/network.yaml`` states them).
-NETWORK_TOLERANCES: Dict[str, Optional[float]] = {
+NETWORK_TOLERANCES: dict[str, float | None] = {
     "rate_rel_diff": 0.1, "ks_rates": 0.2, "ks_cv_isi": 0.2, "ks_correlations": 0.2,
     "d_rates": 0.2, "d_cv_isi": 0.2, "d_correlations": 0.2, "count_correlation": None}
 
@@ -81,7 +83,7 @@ class CompareSettings:
     max_correlation_neurons: int = 100
     min_spikes_for_cv: int = 3
     min_neurons_for_distributions: int = 10
-    metrics: Dict[str, Optional[float]] = field(default_factory=dict)
+    metrics: dict[str, float | None] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> CompareSettings:
@@ -195,29 +197,32 @@ class Group:
         return next((r for r in self.runs if r.label == label and r.variant == variant), None)
 
 
-def arrange(runs: list[Run]) -> tuple[list[Group], list[str], list[str]]:
+def arrange(runs: list[Run], multirun: bool = False) -> tuple[list[Group], list[str], list[str]]:
     """Group the runs by swept values and label them.
 
     Returns
     -------
     groups, sweep_keys, notes
-        When grouping by the swept keys leaves no group with two backends to compare
-        (a deliberately perturbed run, say), all runs form one group and runs of the
-        same backend are told apart by the overrides in their labels.
+        A multirun is grouped by the values it swept (besides the backend), so each
+        point of the sweep compares its backends. A folder of separate runs is grouped
+        that way only when some group then holds two backends; otherwise (a deliberately
+        perturbed run, say) all runs form one group and runs of the same backend are
+        told apart by the overrides in their labels.
     """
     jobs = list(dict.fromkeys(r.job for r in runs))
     overrides = {r.job: r.overrides for r in runs}
-    keys = _sweep_keys([overrides[j] for j in jobs])
     backends = {r.job: r.backend for r in runs}
+    keys = _sweep_keys([overrides[j] for j in jobs])
     by_values: dict[tuple, list[Path]] = {}
     for job in jobs:
         by_values.setdefault(tuple(_text(overrides[job].get(k)) for k in keys), []).append(job)
-    groupable = all(len({backends[j] for j in members}) == len(members) for members in by_values.values())
-    if groupable and any(len(members) > 1 for members in by_values.values()):
-        for job in jobs:
-            _set_label(runs, job, backends[job])
-        groups = [Group(dict(zip(keys, values)), [r for r in runs if r.job in members])
-                  for values, members in by_values.items()]
+    distinct = all(len({backends[j] for j in members}) == len(members) for members in by_values.values())
+    if multirun or (distinct and any(len(members) > 1 for members in by_values.values())):
+        groups = []
+        for members in by_values.values():
+            _label_apart(runs, members, backends, overrides, [])
+            values = {k: overrides[members[0]].get(k) for k in keys}
+            groups.append(Group(values, [r for r in runs if r.job in members]))
         return groups, keys, []
     notes = [f"Runs differ in {', '.join(keys)}; compared as one group."] if keys else []
     _label_apart(runs, jobs, backends, overrides, keys)
@@ -225,18 +230,12 @@ def arrange(runs: list[Run]) -> tuple[list[Group], list[str], list[str]]:
 
 
 def _sweep_keys(overrides: list[dict[str, Any]]) -> list[str]:
-    keys = list(dict.fromkeys(k for o in overrides for k in o if not k.startswith("backend")))
+    keys = list(dict.fromkeys(k for o in overrides for k in o if k != "backend"))
     return [k for k in keys if len({_text(o.get(k)) for o in overrides}) > 1]
 
 
 def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
-
-
-def _set_label(runs: list[Run], job: Path, label: str) -> None:
-    for run in runs:
-        if run.job == job:
-            run.label = label
 
 
 def _label_apart(runs: list[Run], jobs: list[Path], backends: dict[Path, str],
@@ -249,7 +248,9 @@ def _label_apart(runs: list[Run], jobs: list[Path], backends: dict[Path, str],
             changed = [f"{k.removeprefix('model.')}={overrides[job][k]}" for k in keys if k in overrides[job]]
             label = f"{label}[{','.join(changed)}]" if changed else label
         seen[label] += 1
-        _set_label(runs, job, label if seen[label] == 1 else f"{label}#{seen[label]}")
+        for run in runs:
+            if run.job == job:
+                run.label = label if seen[label] == 1 else f"{label}#{seen[label]}"
 
 
 # ------------------------------------------------------------------------------------------ metrics
@@ -287,7 +288,7 @@ class PopulationView:
         """``time_ms`` × neuron table of one recorded variable (empty when not recorded)."""
         s = self.result.states
         rows = s[(s.population == self.population) & (s.variable == variable)]
-        return rows.pivot_table(index="time_ms", columns="neuron", values="value")
+        return rows.pivot(index="time_ms", columns="neuron", values="value")  # keeps NaN samples
 
 
 MetricFunction = Callable[[PopulationView, PopulationView], float]
@@ -362,8 +363,12 @@ def trace_rmse(variable: str) -> MetricFunction:
         if neurons.empty:
             return math.nan
         times = trace_a.index[(trace_a.index >= trace_b.index.min()) & (trace_a.index <= trace_b.index.max())]
-        errors = [np.interp(times, trace_b.index, trace_b[n]) - trace_a.loc[times, n] for n in neurons]
-        return float(np.sqrt(np.mean(np.square(np.concatenate(errors))))) if times.size else math.nan
+        if not times.size:
+            return math.nan
+        errors = np.concatenate([np.interp(times, trace_b.index, trace_b[n]) - trace_a.loc[times, n]
+                                 for n in neurons])
+        # NaN means "nothing to compare"; a trace that holds NaN or inf is a disagreement.
+        return float(np.sqrt(np.mean(np.square(errors)))) if np.all(np.isfinite(errors)) else math.inf
     rmse.__doc__ = f"RMS difference of {variable} on the common time grid."
     return rmse
 
@@ -387,7 +392,9 @@ def ks_distance(name: str) -> MetricFunction:
         x, y = sample(a, b)
         if x.size == 0 or y.size == 0:
             return math.nan if x.size == y.size else 1.0
-        return float(stats.ks_2samp(x, y).statistic)
+        with warnings.catch_warnings():  # "exact calculation unsuccessful": scipy falls back, fine here
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return float(stats.ks_2samp(x, y).statistic)
     return ks
 
 
@@ -475,14 +482,17 @@ def _describe(row: Mapping[str, Any]) -> str:
             f"= {row['value']:.4g}, tolerance {bound} {row['tolerance']:g}")
 
 
-def compare_runs(runs: list[Run], settings: CompareSettings) -> Comparison:
+def compare_runs(runs: list[Run], settings: CompareSettings, multirun: bool = False) -> Comparison:
     """Compare every pair of labels in every group, variant and neuron population."""
-    groups, keys, notes = arrange(runs)
+    groups, keys, notes = arrange(runs, multirun)
     rows = []
+    alone = [g for g in groups if len(g.labels(settings.reference)) < 2]
+    if alone:
+        where = "every point of the sweep" if len(alone) == len(groups) and keys else \
+            "; ".join(_point(g.values) or "the only point" for g in alone)
+        notes.append(f"One backend only at {where}: nothing compared there.")
     for group in groups:
         labels = group.labels(settings.reference)
-        if len(labels) < 2:
-            notes.append(f"Only {', '.join(labels)} at {_point(group.values) or 'this point'}: nothing to compare.")
         for variant in group.variants():
             rows += _compare_variant(group, variant, labels, settings, notes)
     table = pd.DataFrame(rows, columns=[*keys, *TABLE_COLUMNS])
@@ -554,7 +564,7 @@ def _summary_row(run: Run, population: str, keys: list[str]) -> dict[str, Any]:
 
 def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns mixing numbers and text (a swept value) become text, so Parquet can store them."""
-    for column in frame.columns[frame.dtypes == object]:
+    for column in frame.columns[frame.dtypes.map(lambda dtype: dtype == "object")]:
         kinds = {type(v) for v in frame[column].dropna()}
         if len(kinds) > 1 and not kinds <= {int, float}:
             frame[column] = frame[column].map(lambda v: None if v is None else str(v))
@@ -581,7 +591,8 @@ def compare_directory(directory: str | Path, settings: CompareSettings | None = 
     failed = find_failures(directory)
     if not runs and not failed:
         raise InvalidValueError(f"No neurobridge results (meta.json) under {directory}.")
-    comparison = compare_runs(runs, settings or settings_of(runs))
+    multirun = (directory / "multirun.yaml").is_file()
+    comparison = compare_runs(runs, settings or settings_of(runs), multirun)
     comparison.failed_jobs = failed
     write_comparison(comparison, directory)
     if report:

@@ -9,8 +9,9 @@ inside the job.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -40,7 +41,7 @@ def plain(config: DictConfig) -> dict[str, Any]:
     data = OmegaConf.to_container(config, resolve=True, throw_on_missing=True)
     assert isinstance(data, dict)
     data.pop("hydra", None)
-    return data
+    return {str(key): value for key, value in data.items()}
 
 
 def without_none(data: Any) -> Any:

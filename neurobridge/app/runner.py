@@ -13,8 +13,9 @@ import logging
 import shutil
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import matplotlib
 

@@ -11,8 +11,9 @@ with ``defaults: [/schema/backend/<name>@_here_, _self_]``.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
@@ -27,9 +28,9 @@ class PopulationSchema:
 
     size: int = MISSING
     model: str = "lif"
-    receptor: Optional[str] = None
-    params: Dict[str, Any] = field(default_factory=dict)
-    initial: Dict[str, Any] = field(default_factory=dict)
+    receptor: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    initial: dict[str, Any] = field(default_factory=dict)
     native: bool = False
 
 
@@ -51,9 +52,9 @@ class RecordingSchema:
     """``model.recordings[i]``: see :class:`neurobridge.model.Recording`."""
 
     population: str = MISSING
-    variables: List[str] = field(default_factory=lambda: ["spikes"])
-    neurons: Optional[List[int]] = None
-    interval: Optional[float] = None
+    variables: list[str] = field(default_factory=lambda: ["spikes"])
+    neurons: list[int] | None = None
+    interval: float | None = None
 
 
 @dataclass
@@ -64,10 +65,10 @@ class ModelSchema:
     dt: float = 0.1
     duration: float = 1000.0
     seed: int = 0
-    populations: Dict[str, PopulationSchema] = field(default_factory=dict)
-    projections: List[ProjectionSchema] = field(default_factory=list)
-    stimuli: List[Dict[str, Any]] = field(default_factory=list)  # keys depend on the kind
-    recordings: List[RecordingSchema] = field(default_factory=list)
+    populations: dict[str, PopulationSchema] = field(default_factory=dict)
+    projections: list[ProjectionSchema] = field(default_factory=list)
+    stimuli: list[dict[str, Any]] = field(default_factory=list)  # keys depend on the kind
+    recordings: list[RecordingSchema] = field(default_factory=list)
 
 
 @dataclass
@@ -75,10 +76,10 @@ class ExperimentSchema:
     """``experiment``: which module builds, measures and plots (see :mod:`neurobridge.experiments`)."""
 
     name: str = MISSING
-    module: Optional[str] = None  # default: the name
+    module: str | None = None  # default: the name
     description: str = ""
-    plots: List[str] = field(default_factory=list)
-    params: Dict[str, Any] = field(default_factory=dict)
+    plots: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
