@@ -347,7 +347,7 @@ class AdEx(OdeGroup):
         self.r = np.zeros(n, dtype=np.int64)
 
     def _subset(self, index: np.ndarray) -> dict:
-        return {name: value if np.isscalar(self.shared[name]) else value[index]
+        return {name: self.shared[name] if np.isscalar(self.shared[name]) else value[index]
                 for name, value in self.p.items()} | {"i_stim": self.i_stim[index]}
 
     def _integrate(self, V, w, r, substeps, a, b, q):
