@@ -1,12 +1,5 @@
-"""The Brian2 backend (placeholder until the adapter lands)."""
+"""The Brian2 backend (Brian2 is imported lazily: the class loads without it)."""
 
-from neurobridge.backend import Backend, Capabilities
+from .adapter import Brian2Backend
 
-
-class Brian2Backend(Backend):
-    name = "brian2"
-    requires = "brian2"
-    capabilities = Capabilities(pairs=frozenset())
-
-    def run(self, realized, **options):
-        raise NotImplementedError("the Brian2 adapter is not written yet")
+__all__ = ["Brian2Backend"]

@@ -82,6 +82,21 @@ class BackendSuite:
         expected = networks.LIF["E_L"] + _psp(receptor, np.clip(t, 0, None), w, params) * (t >= -1e-9)
         np.testing.assert_allclose(trace.to_numpy(), expected, atol=self.vm_tolerance_mv + 1e-9)
 
+    def test_psp_with_equal_time_constants_matches_its_limit(self) -> None:
+        """``tau_syn == tau_m`` (the singular case of the exp PSP): ``V = w t exp(-t / tau) / C``."""
+        tau, w, C = 10.0, 100.0, 250.0
+        params = {**networks.LIF, "tau_m": tau, "tau_syn_ex": tau, "V_th": 100.0}
+        data = {"dt": 0.1, "duration": 60.0, "populations": {
+            "input": {"size": 1, "model": "spike_times", "params": {"times": [5.0]}},
+            "neuron": {"size": 1, "model": "lif", "receptor": "current_exp", "params": params}},
+            "projections": [{"source": "input", "target": "neuron", "connector": "one_to_one",
+                             "weight": w, "delay": 1.0}],
+            "recordings": [{"population": "neuron", "variables": ["V_m"]}]}
+        trace = self.simulate(data).trace("neuron", "V_m")
+        t = np.clip(trace.index.to_numpy() - 6.0, 0.0, None)
+        expected = networks.LIF["E_L"] + w / C * t * np.exp(-t / tau)
+        np.testing.assert_allclose(trace.to_numpy(), expected, atol=self.vm_tolerance_mv + 1e-9)
+
     def test_poisson_source_rate_and_cv(self) -> None:
         """200 Poisson trains at 20 Hz for 5 s: rate within 3 standard errors, ISI CV near 1."""
         data = {"dt": 0.1, "duration": 5000.0, "seed": 11, "populations": {

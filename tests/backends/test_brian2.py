@@ -32,13 +32,41 @@ class TestBrian2(BackendSuite):
     vm_tolerance_mv = 1e-3
 
 
+class CompiledTarget(TestBrian2):
+    """The suite on a compiled target: every network compiles anew, so each kind of question is asked once.
+
+    What differs between targets is the generated code, not the model: the single neuron with the
+    alpha receptor (the largest propagator map), the feed-forward layer with random delays, a PSP
+    against its closed form and Poisson sources. CUBA on every target is
+    ``test_cuba_rates_on_every_target``.
+    """
+
+    @pytest.mark.parametrize("receptor", ["current_alpha"])
+    def test_single_neuron_agrees_with_reference(self, receptor: str) -> None:
+        super().test_single_neuron_agrees_with_reference(receptor)
+
+    @pytest.mark.parametrize("receptor", ["current_exp"])
+    def test_feedforward_layer_agrees_with_reference(self, receptor: str) -> None:
+        super().test_feedforward_layer_agrees_with_reference(receptor)
+
+    @pytest.mark.parametrize("receptor", ["current_delta"])
+    def test_psp_matches_closed_form(self, receptor: str) -> None:
+        super().test_psp_matches_closed_form(receptor)
+
+    def test_lif_fi_curve_matches_analytic_rate(self) -> None:
+        pytest.skip("the same generated code as the feed-forward layer; asked on the numpy target")
+
+    def test_cuba_rates_agree_with_reference(self) -> None:
+        pytest.skip("test_cuba_rates_on_every_target runs CUBA on this target")
+
+
 @pytest.mark.slow
-class TestBrian2Cython(TestBrian2):
+class TestBrian2Cython(CompiledTarget):
     options = {"target": "cython"}
 
 
 @pytest.mark.slow
-class TestBrian2Standalone(TestBrian2):
+class TestBrian2Standalone(CompiledTarget):
     options = {"target": "cpp_standalone"}
 
 
@@ -67,6 +95,8 @@ def _single(membrane: str, receptor: str) -> dict[str, Any]:
         neuron["model"] = membrane
         neuron["params"] = {k: v for k, v in neuron["params"].items() if k.startswith(("tau_syn", "E_ex",
                                                                                        "E_in"))}
+        if membrane == "adex":
+            data["stimuli"][0]["amplitudes"] = [800.0, 0.0]
         if membrane == "izhikevich":
             neuron["params"]["I_e"] = 0.0
             data["stimuli"][0]["amplitudes"] = [12.0, 0.0]
@@ -84,16 +114,31 @@ def test_conductance_and_every_receptor_agree_on_one_neuron(receptor: str) -> No
     assert _max_dv(result, reference, "neuron") < (1e-6 if receptor.startswith("current") else 1e-4)
 
 
-@pytest.mark.parametrize("membrane", ["adex", "izhikevich"])
 @pytest.mark.parametrize("receptor", ALL_RECEPTORS)
-def test_nonlinear_pairs_agree_with_reference(membrane: str, receptor: str) -> None:
-    """Every AdEx and Izhikevich pair: the same spikes (within a step), V_m close between spikes."""
-    data = _single(membrane, receptor)
+def test_izhikevich_agrees_with_reference_exactly(receptor: str) -> None:
+    """NEST's forward Euler with exactly decaying synapses: the same spikes and V_m to rounding."""
+    data = _single("izhikevich", receptor)
+    result, reference = _run(data), _reference(data)
+    ref = reference.spike_times("neuron", 0)
+    assert len(ref) > 10
+    np.testing.assert_array_equal(result.spike_times("neuron", 0), ref)
+    assert _max_dv(result, reference, "neuron") < 1e-9
+
+
+@pytest.mark.parametrize("receptor", ALL_RECEPTORS)
+def test_adex_agrees_with_reference_within_the_documented_drift(receptor: str) -> None:
+    """AdEx: RK4 per dt with the spike found at the step's end, against RK4 with 10 substeps and the
+    spike found (and V reset) within the step: the first spike on the same step, later ones drift
+    by at most a few steps, V_m equal between spikes."""
+    data = _single("adex", receptor)
     result, reference = _run(data), _reference(data)
     mine, ref = result.spike_times("neuron", 0), reference.spike_times("neuron", 0)
-    assert len(ref) > 3
+    assert len(ref) > 5
     assert len(mine) == len(ref)
-    assert np.max(np.abs(mine - ref)) <= 0.1 + 1e-9
+    assert mine[0] == pytest.approx(ref[0], abs=0.1 + 1e-9)
+    assert np.max(np.abs(mine - ref)) <= 1.0
+    before = result.trace("neuron", "V_m").loc[: ref[0] - 1.0]
+    np.testing.assert_allclose(before, reference.trace("neuron", "V_m").loc[: ref[0] - 1.0], atol=1e-4)
 
 
 def test_tsodyks_markram_matches_reference() -> None:
@@ -168,19 +213,20 @@ def test_unknown_target_names_the_allowed_ones() -> None:
 
 
 def test_translation_table_round_trips() -> None:
-    """Every parameter and state variable: NEST value -> Brian2 quantity -> NEST value, dimension checked."""
+    """Every parameter: NEST value -> Brian2 quantity (of the dimension Brian2 parses from the
+    declaration the equations use) -> NEST value."""
     import brian2 as b2
-
     from neurobridge.backends.brian2 import adapter, translate
 
-    for membrane, table in translate.PARAMETER_UNITS.items():
-        for name, unit in table.items():
-            quantity = adapter._quantity(np.array([1.5, -2.0]), unit, b2)
-            expected = b2.Quantity(1.0, dim=b2.get_dimensions(eval(translate.DIMENSION[unit], vars(b2))))  # noqa: S307
-            b2.fail_for_dimension_mismatch(quantity, expected)
-            np.testing.assert_allclose(np.asarray(quantity) / translate.SCALE[unit], [1.5, -2.0])
-    for variable, (name, unit) in translate.STATE_VARIABLES.items():
-        assert translate.to_nest_unit(variable, "lif") == unit
+    units = {u for table in translate.PARAMETER_UNITS.values() for u in table.values()}
+    units |= set(translate.DERIVED_UNITS.values()) | {u for _, u in translate.STATE_VARIABLES.values()}
+    for unit in units:
+        quantity = adapter._quantity(np.array([1.5, -2.0]), unit, b2)
+        declared = b2.Equations(f"x : {translate.DIMENSION[unit]}")["x"].dim
+        assert b2.get_dimensions(quantity) is declared, unit
+        np.testing.assert_allclose(np.asarray(quantity) / translate.SCALE[unit], [1.5, -2.0])
+    np.testing.assert_allclose(float(adapter._quantity(1.0, "mV", b2) / b2.mV), 1.0)
+    np.testing.assert_allclose(float(adapter._quantity(1.0, "mV/pA", b2) / (b2.mV / b2.pA)), 1.0)
 
 
 @pytest.mark.slow
@@ -202,7 +248,7 @@ def test_standalone_sweep_compiles_once(tmp_path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["numpy", "cython", "cpp_standalone"])
+@pytest.mark.parametrize("target", ["cython", "cpp_standalone"])  # numpy: TestBrian2's suite CUBA test
 def test_cuba_rates_on_every_target(target: str) -> None:
     data = networks.cuba()
     rates, reference = _run(data, target=target).rates(), _reference(data).rates()
@@ -249,6 +295,7 @@ def izhikevich_network(duration: float = 1000.0) -> dict[str, Any]:
 
 def test_izhikevich_tutorial_network_rates_agree() -> None:
     data = izhikevich_network()
-    rates, reference = _run(data).rates(), _reference(data).rates()
-    assert np.all(reference > 1.0)
-    np.testing.assert_allclose(rates, reference, rtol=0.10)
+    result, reference = _run(data), _reference(data)
+    rates, expected = result.rates()[["exc", "inh"]], reference.rates()[["exc", "inh"]]
+    assert np.all(expected > 1.0)
+    np.testing.assert_allclose(rates, expected, rtol=0.10)

@@ -158,13 +158,9 @@ def test_nest_matches_numpy(experiment: str) -> None:
         assert b[key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
 
 
-BRIAN2_EQUAL_TAUS = pytest.mark.xfail(
-    reason="Brian2 adapter: lif x current_exp with tau_syn_ex == tau_m integrates to NaN (singular exact solution)")
-
-
 @pytest.mark.slow
 @pytest.mark.requires_brian2
-@pytest.mark.parametrize("experiment", [pytest.param("psp_shapes", marks=BRIAN2_EQUAL_TAUS), "stp", "coincidence"])
+@pytest.mark.parametrize("experiment", ["psp_shapes", "stp", "coincidence"])
 def test_brian2_matches_numpy(experiment: str) -> None:
     setup, reference = run_job(experiment)
     _, brian2 = run_job(experiment, "brian2")

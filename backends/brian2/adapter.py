@@ -1,0 +1,307 @@
+"""The Brian2 backend: generated equations, three code-generation targets, NEST's time stamps.
+
+Brian2 is imported inside the methods only, so the class loads (and its
+capabilities print) without Brian2 installed. Every run builds its own
+objects in an explicit :class:`brian2.Network` on its own clock, sets the
+device and the code-generation target for its duration and restores them
+afterwards: no magic network, no global state left behind.
+
+``cpp_standalone`` compiles once per *structure* (equations, sizes,
+connectivity, delays, input trains, recordings; see
+:meth:`~.translate.Plan.structure_hash`). Parameters, initial values,
+weights and current traces are passed to the compiled binary through
+Brian2's ``run_args``, so a sweep over values reuses the binary.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from neurobridge.backend import Backend, Capabilities
+from neurobridge.errors import InvalidValueError
+from neurobridge.realize import RealizedNetwork
+from neurobridge.results import RunOutput
+
+from . import translate
+from .recording import StateRecorder, monitors, read_spikes, read_states
+from .translate import SCALE, GroupPlan, Plan, SynapsePlan
+
+TARGETS = ("numpy", "cython", "cpp_standalone")
+
+
+@dataclass
+class Built:
+    """The Brian2 objects of one network and what sets their values."""
+
+    network: Any
+    groups: dict[str, Any]
+    synapses: dict[str, Any]
+    stimuli: dict[str, Any]
+    spike_monitors: dict[str, Any]
+    recorders: list[StateRecorder]
+    device: Any = None
+    directory: str | None = None
+    finalizer: Any = field(default=None, repr=False)
+
+
+class Brian2Backend(Backend):
+    """Every model × receptor pair, as equations generated from parts; numpy, cython, cpp_standalone."""
+
+    name = "brian2"
+    requires = "brian2"
+    capabilities = Capabilities(
+        options={"target": "numpy", "build_directory": None, "methods": None},
+        notes=(
+            "Spike times are NEST's: Brian2 stamps a spike at the start of its step, the adapter "
+            "adds dt on reading back; no offset remains.",
+            "Synaptic arrivals, current onsets and refractory clamps land on the reference's steps "
+            "(see neurobridge.backends.brian2.translate).",
+            "Integration: exact for lif × current receptors; rk4 (one step per dt; the reference "
+            "uses 10 substeps) for conductance LIF and AdEx, spike detection once per step; "
+            "Izhikevich: NEST's forward Euler with exactly decaying synapses. Override with "
+            "methods={'adex': ..., 'izhikevich': ..., 'lif': ..., 'lif_conductance': ...}.",
+            "cpp_standalone compiles once per structure; values reach the binary through run_args.",
+            "native: true: fixed_probability projections use connect(p=...), Poisson sources "
+            "PoissonGroup.",
+        ),
+    )
+    #: Compiled standalone builds by structure hash (most recent last), reused by later runs.
+    standalone_builds: ClassVar[OrderedDict[str, Built]] = OrderedDict()
+    max_standalone_builds: ClassVar[int] = 4
+
+    @classmethod
+    def simulator_version(cls) -> str:
+        import brian2
+
+        return f"brian2 {brian2.__version__}"
+
+    def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
+        target = options.get("target", "numpy")
+        if target not in TARGETS:
+            raise InvalidValueError(f'option target of backend brian2: "{target}" is not one of '
+                                    f"{', '.join(TARGETS)}.")
+        plan = translate.plan(realized, options.get("methods"))
+        if target == "cpp_standalone":
+            return _run_standalone(realized, plan, options)
+        return _run_runtime(realized, plan, target)
+
+    @classmethod
+    def clear_standalone_builds(cls) -> None:
+        """Forget every compiled standalone build (and delete temporary build folders)."""
+        while cls.standalone_builds:
+            _, built = cls.standalone_builds.popitem()
+            if built.finalizer is not None:
+                built.finalizer()
+
+
+# -- runtime targets ---------------------------------------------------------------------------------
+
+def _run_runtime(realized: RealizedNetwork, plan: Plan, target: str) -> RunOutput:
+    import brian2 as b2
+
+    with _device(b2, "runtime", target):
+        started = time.perf_counter()
+        built = build(realized, plan, b2)
+        for obj, attribute, value in assignments(plan, built, b2):
+            setattr(obj, attribute, value)
+        built_at = time.perf_counter()
+        built.network.run(realized.duration * b2.ms, namespace={})
+        finished = time.perf_counter()
+        loop = float(b2.get_device()._last_run_time)
+    meta = {"target": target, "compile_seconds": finished - built_at - loop}
+    return _output(realized, plan, built, built_at - started, loop, meta)
+
+
+@contextmanager
+def _device(b2: Any, device: Any, target: str, **kwargs: Any) -> Iterator[None]:
+    """Set Brian2's device and code-generation target for a run, and restore both after it."""
+    previous = b2.prefs.codegen.target
+    from brian2.devices.device import reset_device
+
+    b2.set_device(device, **kwargs)
+    b2.prefs.codegen.target = target if target in ("numpy", "cython") else previous
+    try:
+        yield
+    finally:
+        b2.prefs.codegen.target = previous
+        reset_device()
+
+
+# -- cpp_standalone ----------------------------------------------------------------------------------
+
+def _run_standalone(realized: RealizedNetwork, plan: Plan, options: dict[str, Any]) -> RunOutput:
+    import brian2 as b2
+
+    key = plan.structure_hash((options.get("build_directory"),))
+    builds = Brian2Backend.standalone_builds
+    started = time.perf_counter()
+    compiled = key not in builds
+    if compiled:
+        built, compile_seconds = _compile(realized, plan, key, options.get("build_directory"), b2)
+        builds[key] = built
+        while len(builds) > Brian2Backend.max_standalone_builds:
+            _, old = builds.popitem(last=False)
+            if old.finalizer is not None:
+                old.finalizer()
+    else:
+        built, compile_seconds = builds[key], 0.0
+        builds.move_to_end(key)
+    built_at = time.perf_counter()
+    run_args = {getattr(obj, attribute): value for obj, attribute, value in assignments(plan, built, b2)}
+    run_args.update({built.stimuli[s.name]: s.values * b2.pA
+                     for g in plan.groups.values() for s in g.stimuli})
+    with _device(b2, built.device, "cpp_standalone", build_on_run=False):
+        built.device.run(directory=built.directory, with_output=False, run_args=run_args)
+    finished = time.perf_counter()
+    meta = {"target": "cpp_standalone", "structure_hash": key, "compiled": compiled,
+            "compile_seconds": compile_seconds, "build_directory": built.directory}
+    return _output(realized, plan, built, built_at - started - compile_seconds, finished - built_at, meta)
+
+
+def _compile(realized: RealizedNetwork, plan: Plan, key: str, base: str | None,
+             b2: Any) -> tuple[Built, float]:
+    """Build the objects on a fresh standalone device and compile them (values come at run time)."""
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+
+    device = CPPStandaloneDevice()
+    if base is None:
+        directory = tempfile.mkdtemp(prefix=f"neurobridge-brian2-{key}-")
+    else:
+        directory = str(Path(base) / key)
+    with _device(b2, device, "cpp_standalone", build_on_run=False):
+        built = build(realized, plan, b2)
+        built.network.run(realized.duration * b2.ms, namespace={})
+        started = time.perf_counter()
+        device.build(directory=directory, compile=True, run=False, with_output=False)
+        compile_seconds = time.perf_counter() - started
+    built.device, built.directory = device, directory
+    if base is None:
+        built.finalizer = weakref.finalize(built, shutil.rmtree, directory, True)
+    return built, compile_seconds
+
+
+def _output(realized: RealizedNetwork, plan: Plan, built: Built, build_seconds: float, run_seconds: float,
+            meta: dict[str, Any]) -> RunOutput:
+    spikes = read_spikes(realized, plan, built.spike_monitors)
+    states = read_states(built.recorders, realized.network.n_steps, realized.dt)
+    return RunOutput(spikes, states, build_seconds, run_seconds, meta)
+
+
+# -- building the objects ----------------------------------------------------------------------------
+
+def build(realized: RealizedNetwork, plan: Plan, b2: Any) -> Built:
+    """Every Brian2 object of the network, structure only (values: :func:`assignments`)."""
+    clock = b2.Clock(dt=realized.dt * b2.ms, name="neurobridge_clock")
+    stimuli = {s.name: b2.TimedArray(s.values * b2.pA, dt=s.every * realized.dt * b2.ms, name=s.name)
+               for g in plan.groups.values() for s in g.stimuli}
+    groups = {name: _neuron_group(g, clock, stimuli, b2) for name, g in plan.groups.items()}
+    senders = dict(groups)
+    natives = {n.name: b2.PoissonGroup(n.n, n.rate * b2.Hz, clock=clock, name=n.name) for n in plan.natives}
+    senders.update(natives)
+    if plan.sources is not None:
+        s = plan.sources
+        senders["sources"] = b2.SpikeGeneratorGroup(s.n * s.layers, s.indices, s.times * b2.ms, clock=clock,
+                                                    name="sources")
+    synapses = {s.name: _synapses(s, senders, groups, plan, clock, b2) for s in plan.synapses}
+    spike_monitors, recorders = monitors(realized, plan, groups, natives, clock, b2)
+    objects = [*senders.values(), *synapses.values(), *spike_monitors.values(),
+               *(r.monitor for r in recorders)]
+    return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders)
+
+
+def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], b2: Any) -> Any:
+    part = translate.MEMBRANES[translate.membrane_key(group.membrane, group.receptor)]
+    model = translate.equations(group.membrane, group.receptor, group.method, group.shared, group.stimuli)
+    namespace = {s.name: stimuli[s.name] for s in group.stimuli}
+    return b2.NeuronGroup(group.n, model, threshold=part.threshold, reset=part.reset,
+                          refractory="t_refractory" if part.refractory else False, method=group.method,
+                          clock=clock, name=group.name, namespace=namespace)
+
+
+def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any], network: Plan,
+              clock: Any, b2: Any) -> Any:
+    target = network.groups[plan.target]
+    unit = translate.DIMENSION[translate.WEIGHT_UNITS[target.receptor]]
+    code = translate.on_pre(target.membrane, target.receptor, plan.channel)
+    if plan.tsodyks is not None:
+        model = translate.TSODYKS_MODEL.format(unit=unit)
+        code = translate.TSODYKS_MARKRAM.format(target=code.replace("weight", "weight*x_stp*u_stp"))
+    else:
+        model = f"weight : {unit} (constant)"
+    # current_delta jumps V before the threshold: its pathway reads the previous step's spikes.
+    early = plan.channel == "delta"
+    uniform = plan.uniform_delay
+    delay = None if uniform is None else (uniform - early) * network.dt * b2.ms
+    synapses = b2.Synapses(senders[plan.source], groups[plan.target], model, on_pre=code, delay=delay,
+                           clock=clock, name=plan.name)
+    if early:
+        synapses.pre.when = "after_groups"
+    if plan.probability is not None:
+        (i0, i1), (j0, j1) = plan.i, plan.j
+        synapses.connect(condition=f"i >= {i0} and i < {i1} and j >= {j0} and j < {j1}",
+                         p=plan.probability)
+    else:
+        synapses.connect(i=plan.i, j=plan.j)
+    if uniform is None:
+        synapses.delay = (plan.delays - early) * network.dt * b2.ms
+    return synapses
+
+
+def assignments(plan: Plan, built: Built, b2: Any) -> list[tuple[Any, str, Any]]:
+    """Every value of the network, as ``(object, attribute, quantity)``: set directly or as run_args."""
+    out: list[tuple[Any, str, Any]] = []
+    for name, group in plan.groups.items():
+        obj = built.groups[name]
+        shared = group.shared
+        for parameter in translate.parameter_names(group.membrane, group.receptor):
+            values = group.params[parameter]
+            unit = translate.to_nest_unit(parameter, group.membrane)
+            value = values[0] if parameter in shared else values
+            out.append((obj, parameter, _quantity(value, unit, b2)))
+        for variable, values in group.initial.items():
+            unit = next(u for n, u in translate.STATE_VARIABLES.values() if n == variable)
+            out.append((obj, variable, _quantity(values, unit, b2)))
+        for stimulus in group.stimuli:
+            out.append((obj, f"{stimulus.name}_on", stimulus.on))
+            if stimulus.values.ndim == 2:
+                out.append((obj, f"{stimulus.name}_column", stimulus.column))
+    for synapse in plan.synapses:
+        out += _synapse_values(synapse, plan, built.synapses[synapse.name], b2)
+    return out
+
+
+def _synapse_values(plan: SynapsePlan, network: Plan, obj: Any, b2: Any) -> list[tuple[Any, str, Any]]:
+    unit = translate.WEIGHT_UNITS[network.groups[plan.target].receptor]
+    weights = plan.weights[0] if plan.probability is not None else plan.weights
+    out = [(obj, "weight", _quantity(weights, unit, b2))]
+    if plan.tsodyks is not None:
+        p = plan.tsodyks
+        n = plan.i.size
+        tau_fac = float(p["tau_fac"])
+        out += [(obj, "x_stp", np.full(n, float(p.get("x", 1.0)))),
+                (obj, "u_stp", np.full(n, float(p.get("u", p["U"])))),
+                (obj, "last_spike", np.full(n, -1.0) * b2.second),
+                (obj, "U", np.full(n, float(p["U"]))),
+                (obj, "tau_rec", np.full(n, float(p["tau_rec"])) * b2.ms),
+                (obj, "tau_fac_safe", np.full(n, tau_fac if tau_fac > 1e-10 else 1.0) * b2.ms),
+                (obj, "has_fac", np.full(n, float(tau_fac > 1e-10)))]
+    return out
+
+
+def _quantity(values: Any, unit: str, b2: Any) -> Any:
+    """Plain NEST-unit values as a Brian2 quantity (Brian2 checks the dimension where it is used)."""
+    base = {"volt": b2.volt, "second": b2.second, "amp": b2.amp, "siemens": b2.siemens, "farad": b2.farad,
+            "hertz": b2.hertz, "amp/second": b2.amp / b2.second, "siemens/second": b2.siemens / b2.second,
+            "ohm": b2.ohm, "ohm*second": b2.ohm * b2.second, "1": 1.0}[translate.DIMENSION[unit]]
+    return np.asarray(values, dtype=float) * SCALE[unit] * base

@@ -1,0 +1,568 @@
+"""Translate a realized network into a Brian2 build plan: equations from parts, names and units as data.
+
+Nothing here imports Brian2. A :class:`Plan` holds plain strings (equations,
+``on_pre`` code) and plain arrays in NEST's units; :mod:`.adapter` attaches
+Brian2's units when it builds the objects, so Brian2's dimension checks
+verify every entry of the tables below.
+
+Equations are assembled from two parts, as the neutral description pairs
+them: a membrane (:data:`MEMBRANES`) whose current balance names
+``I_syn``, and a receptor (:data:`RECEPTORS`) that defines ``I_syn`` and the
+``on_pre`` statements of its excitatory and inhibitory channels.
+
+Scheduling (Brian2's default order: groups, thresholds, synapses, resets)
+is chosen to land every event on the reference's step:
+
+* a spike found in step ``s`` is read back stamped ``(s + 1) dt`` (NEST's
+  end-of-step stamp, Brian2 reports the step's start);
+* a synapse of delay ``D`` steps runs its ``on_pre`` in step ``s + D``, after
+  that step's state update: the input moves ``V`` from step ``s + D + 1``;
+  ``current_delta`` jumps ``V`` before the threshold of step ``s + D``
+  (NEST's ``iaf_psc_delta``), so its pathway runs in ``after_groups`` with
+  a delay of ``D - 1`` steps (reading the previous step's spikes);
+* a source spike stamped ``t`` is emitted in step ``t/dt - 1``;
+* a current change at ``T`` acts from step ``T/dt + 1`` (``I_stim`` is a
+  ``constant over dt`` subexpression reading its ``TimedArray`` at ``t - dt``);
+* refractoriness: Brian2 clamps while ``timestep(t - lastspike) <
+  timestep(refractory)``, counted from the spike step, so
+  ``refractory = (round(t_ref/dt) + 1) dt`` clamps the ``round(t_ref/dt)``
+  steps that NEST clamps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from neurobridge import catalog
+from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
+
+# -- names and units -------------------------------------------------------------------------------
+
+#: Brian2 base unit of a NEST unit, for the declarations in equation strings.
+DIMENSION = MappingProxyType({"mV": "volt", "ms": "second", "pA": "amp", "nS": "siemens",
+                              "pF": "farad", "1": "1", "1/ms": "hertz", "pA/ms": "amp/second",
+                              "nS/ms": "siemens/second", "Hz": "hertz", "mV/pA": "ohm",
+                              "mV*ms/pA": "ohm*second"})
+#: SI value of one NEST unit (what ``values * brian2.<unit>`` multiplies by).
+SCALE = MappingProxyType({"mV": 1e-3, "ms": 1e-3, "pA": 1e-12, "nS": 1e-9, "pF": 1e-12, "1": 1.0,
+                          "1/ms": 1e3, "pA/ms": 1e-9, "nS/ms": 1e-6, "Hz": 1.0, "mV/pA": 1e9,
+                          "mV*ms/pA": 1e6})
+
+_COMMON = {"C_m": "pF", "tau_m": "ms", "E_L": "mV", "V_th": "mV", "V_reset": "mV", "t_ref": "ms",
+           "I_e": "pA", "g_L": "nS", "tau_syn_ex": "ms", "tau_syn_in": "ms", "E_ex": "mV", "E_in": "mV"}
+#: NEST parameter name -> unit, per membrane (Brian2 uses the same names for parameters).
+PARAMETER_UNITS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "lif": MappingProxyType(dict(_COMMON)),
+    "adex": MappingProxyType({**_COMMON, "Delta_T": "mV", "V_peak": "mV", "a": "nS", "b": "pA",
+                              "tau_w": "ms"}),
+    "izhikevich": MappingProxyType({**_COMMON, "a": "1/ms", "b": "1", "c": "mV", "d": "mV"}),
+})
+#: Derived parameters the adapter computes (Brian2 name -> unit).
+DERIVED_UNITS = MappingProxyType({"t_refractory": "ms", "V_detect": "mV", "has_exp": "1",
+                                  "Delta_T_safe": "mV", "P22": "1", "P20": "mV/pA",
+                                  "P31_ex": "mV*ms/pA", "P31_in": "mV*ms/pA", "P32_ex": "mV/pA",
+                                  "P32_in": "mV/pA", "P21_ex": "mV/pA", "P21_in": "mV/pA"})
+
+#: NEST state variable -> (Brian2 name, unit); membranes and receptors share the table.
+STATE_VARIABLES: Mapping[str, tuple[str, str]] = MappingProxyType({
+    "V_m": ("v", "mV"), "U_m": ("u", "mV"), "w": ("w", "pA"),
+    "I_syn_ex": ("I_ex", "pA"), "I_syn_in": ("I_in", "pA"),
+    "g_ex": ("g_ex", "nS"), "g_in": ("g_in", "nS"),
+})
+#: Unit of a synaptic weight onto each receptor: NEST's (mV for delta, pA, nS).
+WEIGHT_UNITS = catalog.WEIGHT_UNIT
+
+#: Integration method per membrane and receptor kind; the ``methods`` option overrides these.
+#: ``lif_exp`` and ``lif_alpha`` are exact too: NEST's propagators (``expm`` of the joint system,
+#: computed numerically), written as a one-step map that ``euler`` applies. Brian2's symbolic
+#: ``exact`` solution of the exp system divides by ``tau_m - tau_syn`` (NaN when they are equal)
+#: and takes ~20 s for the 5-variable alpha system.
+DEFAULT_METHODS = MappingProxyType({"lif": "exact", "lif_exp": "euler", "lif_alpha": "euler",
+                                    "lif_conductance": "rk4", "adex": "rk4", "izhikevich": "euler"})
+_FIXED_METHODS = frozenset({"lif_exp", "lif_alpha"})
+
+
+def method_for(membrane: str, receptor: str, overrides: Mapping[str, str] | None) -> str:
+    """The integrator of a pair: ``exact`` for linear LIF, NEST-like otherwise, or the override."""
+    key = membrane_key(membrane, receptor)
+    if key in _FIXED_METHODS:
+        return DEFAULT_METHODS[key]
+    return dict(overrides or {}).get(key, DEFAULT_METHODS[key])
+
+
+def to_nest_unit(name: str, membrane: str) -> str:
+    """The NEST unit of a parameter, state variable or derived parameter of ``membrane``."""
+    if name in STATE_VARIABLES:
+        return STATE_VARIABLES[name][1]
+    return PARAMETER_UNITS[membrane].get(name) or DERIVED_UNITS[name]
+
+
+# -- equation parts ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MembranePart:
+    """The membrane's equations (naming ``I_syn`` and ``I_stim``), spike rule and clamp."""
+
+    equations: str
+    threshold: str
+    reset: str
+    refractory: bool
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReceptorPart:
+    """A receptor's equations (defining ``I_syn``) and its channels' ``on_pre`` statements."""
+
+    equations: str
+    on_pre: Mapping[str, str]
+    parameters: tuple[str, ...]
+
+
+MEMBRANES: Mapping[str, MembranePart] = MappingProxyType({
+    "lif": MembranePart(
+        "dv/dt = (E_L - v)/tau_m + (I_syn + I_e + I_stim)/C_m : volt (unless refractory)",
+        "v >= V_th", "v = V_reset", True, ("C_m", "tau_m", "E_L", "V_th", "V_reset", "I_e")),
+    "lif_exp": MembranePart(
+        "dv/dt = ((P22 - 1)*(v - E_L) + P21_ex*I_ex + P21_in*I_in + P20*(I_e + I_stim))/dt"
+        " : volt (unless refractory)",
+        "v >= V_th", "v = V_reset", True,
+        ("C_m", "E_L", "V_th", "V_reset", "I_e", "P22", "P20", "P21_ex", "P21_in")),
+    "lif_alpha": MembranePart(
+        "dv/dt = ((P22 - 1)*(v - E_L) + P31_ex*x_ex + P32_ex*I_ex + P31_in*x_in + P32_in*I_in"
+        " + P20*(I_e + I_stim))/dt : volt (unless refractory)",
+        "v >= V_th", "v = V_reset", True,
+        ("C_m", "E_L", "V_th", "V_reset", "I_e", "P22", "P20", "P31_ex", "P31_in", "P32_ex", "P32_in")),
+    "lif_conductance": MembranePart(
+        "dv/dt = (g_L*(E_L - v) + I_syn + I_e + I_stim)/C_m : volt (unless refractory)",
+        "v >= V_th", "v = V_reset", True, ("C_m", "g_L", "E_L", "V_th", "V_reset", "I_e")),
+    "adex": MembranePart(
+        "dv/dt = (g_L*(E_L - v_b) + has_exp*g_L*Delta_T_safe*exp((v_b - V_th)/Delta_T_safe)"
+        " + I_syn - w + I_e + I_stim)/C_m : volt (unless refractory)\n"
+        "dw/dt = (a*(v_b - E_L) - w)/tau_w : amp\n"
+        "v_b = v - (v - V_peak)*int(v > V_peak) : volt",
+        "v >= V_detect", "v = V_reset\nw += b", True,
+        ("C_m", "g_L", "E_L", "V_th", "V_reset", "I_e", "V_peak", "a", "b", "tau_w", "has_exp",
+         "Delta_T_safe", "V_detect")),
+    "izhikevich": MembranePart(
+        "dv/dt = (0.04/mV*v**2 + 5*v + 140*mV - u + (I_syn + I_e + I_stim)*(mV/pA))/ms : volt\n"
+        "du/dt = a*(b*v - u) : volt",
+        "v >= V_th", "v = c\nu += d", False, ("a", "b", "c", "d", "V_th", "I_e")),
+})
+
+_E = repr(math.e)
+
+
+def _receptor(receptor: str, exact_map: bool) -> ReceptorPart:
+    """The receptor's part; ``exact_map`` writes the decay so that one Euler step is exact.
+
+    Under ``euler`` (Izhikevich, as NEST integrates it), ``ds/dt = (P - 1) s / dt`` with
+    ``P = exp(-dt/tau)`` makes the Euler update ``s <- P s``: the synaptic state decays
+    exactly, as in the reference, while the membrane sees its value at the step's start.
+    """
+    if receptor == "current_delta":
+        return ReceptorPart("I_syn = 0*amp : amp", {"delta": "v_post += weight{guard}"}, ())
+    conductance = receptor.startswith("conductance")
+    state, unit = ("g", "siemens") if conductance else ("I", "amp")
+    lines = []
+    for channel in ("ex", "in"):
+        s, x, tau = f"{state}_{channel}", f"x_{channel}", f"tau_syn_{channel}"
+        decay = f"exp(-dt/{tau})"
+        if receptor.endswith("alpha"):
+            if exact_map:
+                lines.append(f"d{s}/dt = (({s} + {x}*dt)*{decay} - {s})/dt : {unit}")
+                lines.append(f"d{x}/dt = ({decay} - 1)*{x}/dt : {unit}/second")
+            else:
+                lines.append(f"d{s}/dt = {x} - {s}/{tau} : {unit}")
+                lines.append(f"d{x}/dt = -{x}/{tau} : {unit}/second")
+        else:
+            rate = f"({decay} - 1)*{s}/dt" if exact_map else f"-{s}/{tau}"
+            lines.append(f"d{s}/dt = {rate} : {unit}")
+    if conductance:
+        lines.append("I_syn = g_ex*(E_ex - v) + g_in*(E_in - v) : amp")
+    else:
+        lines.append("I_syn = I_ex + I_in : amp")
+    target = "x" if receptor.endswith("alpha") else state
+    factor = {ch: f"*{_E}/tau_syn_{ch}_post" if receptor.endswith("alpha") else "" for ch in ("ex", "in")}
+    on_pre = {ch: f"{target}_{ch}_post += weight{factor[ch]}" for ch in ("ex", "in")}
+    parameters = ("tau_syn_ex", "tau_syn_in") + (("E_ex", "E_in") if conductance else ())
+    return ReceptorPart("\n".join(lines), on_pre, parameters)
+
+
+def membrane_key(membrane: str, receptor: str) -> str:
+    """The membrane part of a pair: LIF has one per receptor family."""
+    if membrane != "lif":
+        return membrane
+    return {"conductance_exp": "lif_conductance", "conductance_alpha": "lif_conductance",
+            "current_exp": "lif_exp", "current_alpha": "lif_alpha"}.get(receptor, "lif")
+
+
+def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
+              stimuli: list[StimulusPlan]) -> str:
+    """The full equation string of a pair, parameters declared shared where uniform."""
+    part = MEMBRANES[membrane_key(membrane, receptor)]
+    syn = _receptor(receptor, exact_map=method == "euler")
+    lines = [part.equations, syn.equations]
+    if stimuli:
+        lines.append(f"I_stim = {' + '.join(s.term for s in stimuli)} : amp (constant over dt)")
+        lines += [f"{s.name}_on : 1 (constant)" for s in stimuli]
+        lines += [f"{s.name}_column : integer (constant)" for s in stimuli if s.values.ndim == 2]
+    else:
+        lines.append("I_stim = 0*amp : amp")
+    for name in parameter_names(membrane, receptor):
+        flag = " (constant, shared)" if name in shared else " (constant)"
+        lines.append(f"{name} : {DIMENSION[to_nest_unit(name, membrane)]}{flag}")
+    return "\n".join(lines)
+
+
+def parameter_names(membrane: str, receptor: str) -> tuple[str, ...]:
+    """The parameters a pair's equations use (NEST names, plus the derived ones)."""
+    part = MEMBRANES[membrane_key(membrane, receptor)]
+    names = part.parameters + _receptor(receptor, exact_map=False).parameters
+    return names + (("t_refractory",) if part.refractory else ())
+
+
+def on_pre(membrane: str, receptor: str, channel: str) -> str:
+    """The statement a spike runs on its target (``delta``: the jump, dropped while refractory)."""
+    code = _receptor(receptor, exact_map=False).on_pre[channel]
+    guard = "*int(not_refractory_post)" if MEMBRANES[membrane_key(membrane, receptor)].refractory else ""
+    return code.replace("{guard}", guard)
+
+
+#: ``on_pre`` of a NEST ``tsodyks2_synapse``; ``{target}`` is the receptor's statement.
+#: The first spike of a synapse (``last_spike < 0``) uses ``x`` and ``u`` as initialised.
+TSODYKS_MARKRAM = """
+fresh = int(last_spike < 0*ms)
+x_stp = fresh*x_stp + (1 - fresh)*(1 + (x_stp - x_stp*u_stp - 1)*exp(-(t - last_spike)/tau_rec))
+u_stp = fresh*u_stp + (1 - fresh)*(U + u_stp*(1 - U)*has_fac*exp(-(t - last_spike)/tau_fac_safe))
+last_spike = t
+{target}
+"""
+TSODYKS_MODEL = """weight : {unit} (constant)
+x_stp : 1
+u_stp : 1
+last_spike : second
+U : 1 (constant)
+tau_rec : second (constant)
+tau_fac_safe : second (constant)
+has_fac : 1 (constant)
+"""
+
+
+# -- the plan ---------------------------------------------------------------------------------------
+
+@dataclass
+class StimulusPlan:
+    """One current trace as a TimedArray ``name`` sampled every ``every`` steps."""
+
+    name: str
+    values: np.ndarray  # (n_grid,) or (n_grid, n_columns), pA
+    every: int
+    on: np.ndarray  # per neuron of the group: 1 where the trace reaches it
+    column: np.ndarray  # per neuron: its column in a 2-d trace
+
+    @property
+    def term(self) -> str:
+        column = f", {self.name}_column" if self.values.ndim == 2 else ""
+        return f"{self.name}_on*{self.name}(t - dt{column})"
+
+
+@dataclass
+class GroupPlan:
+    """The neuron populations of one model × receptor pair, as one NeuronGroup."""
+
+    name: str
+    membrane: str
+    receptor: str
+    n: int
+    offsets: dict[str, int]
+    params: dict[str, np.ndarray]
+    initial: dict[str, np.ndarray]  # Brian2 names
+    method: str
+    stimuli: list[StimulusPlan] = field(default_factory=list)
+
+    @property
+    def shared(self) -> frozenset[str]:
+        return frozenset(k for k, v in self.params.items() if v.size and np.all(v == v[0]))
+
+
+@dataclass
+class SourcePlan:
+    """Every non-native spike source in one SpikeGeneratorGroup.
+
+    A source neuron that emits ``k`` spikes in one step (a realized Poisson
+    train may) uses ``k`` copies ("layers") of the index space, each with
+    the source's synapses, so every spike is delivered.
+    """
+
+    n: int  # sources per layer
+    layers: int
+    offsets: dict[str, int]
+    indices: np.ndarray
+    times: np.ndarray  # ms, the emission step's start (stamp - dt)
+
+
+@dataclass
+class NativePoisson:
+    name: str
+    n: int
+    rate: np.ndarray  # Hz
+
+
+@dataclass
+class SynapsePlan:
+    """One Synapses object: one source group, one target group, one receptor channel."""
+
+    name: str
+    source: str  # a GroupPlan name, "sources", or a native Poisson name
+    target: str
+    channel: str  # "ex", "in" or "delta"
+    i: np.ndarray
+    j: np.ndarray
+    weights: np.ndarray  # NEST units, the value added to the channel
+    delays: np.ndarray  # in steps
+    tsodyks: dict[str, float] | None = None
+    probability: float | None = None  # native connect(p=...)
+
+    @property
+    def uniform_delay(self) -> int | None:
+        return int(self.delays[0]) if self.delays.size and np.all(self.delays == self.delays[0]) else None
+
+
+@dataclass
+class Plan:
+    groups: dict[str, GroupPlan]
+    sources: SourcePlan | None
+    natives: list[NativePoisson]
+    synapses: list[SynapsePlan]
+    dt: float
+    n_steps: int
+
+    def structure_hash(self, extra: Any = ()) -> str:
+        """A hash of everything compiled into a standalone binary, and of no value set by run_args."""
+        digest = hashlib.sha256(repr((self.dt, self.n_steps, extra)).encode())
+        for g in self.groups.values():
+            digest.update(repr((g.name, g.membrane, g.receptor, g.n, g.method, sorted(g.shared),
+                                [(s.name, s.values.shape, s.every) for s in g.stimuli])).encode())
+        if self.sources is not None:
+            s = self.sources
+            digest.update(repr((s.n, s.layers)).encode())
+            digest.update(s.indices.tobytes() + s.times.tobytes())
+        for native in self.natives:
+            digest.update(repr((native.name, native.n)).encode())
+        for syn in self.synapses:
+            digest.update(repr((syn.name, syn.source, syn.target, syn.channel, syn.tsodyks is not None,
+                                syn.probability, syn.uniform_delay)).encode())
+            digest.update(syn.i.tobytes() + syn.j.tobytes() + syn.delays.tobytes())
+        return digest.hexdigest()[:16]
+
+
+def plan(realized: RealizedNetwork, methods: Mapping[str, str] | None = None) -> Plan:
+    """Group populations by pair, sources into one generator, synapses by (source, target, channel)."""
+    groups = _groups(realized, methods)
+    locate = {name: (g.name, offset) for g in groups.values() for name, offset in g.offsets.items()}
+    sources, natives = _sources(realized)
+    if sources is not None:
+        locate.update({name: ("sources", offset) for name, offset in sources.offsets.items()})
+    locate.update({n.name: (n.name, 0) for n in natives})
+    synapses = _synapses(realized, groups, locate, sources)
+    for g in groups.values():
+        g.stimuli = _stimuli(realized, g, locate)
+    return Plan(groups, sources, natives, synapses, realized.dt, realized.network.n_steps)
+
+
+def _groups(realized: RealizedNetwork, methods: Mapping[str, str] | None) -> dict[str, GroupPlan]:
+    members: dict[tuple[str, str], list[RealizedPopulation]] = {}
+    for population in realized.populations.values():
+        if not population.is_source:
+            members.setdefault((population.model, population.receptor or ""), []).append(population)
+    groups = {}
+    for (membrane, receptor), pops in members.items():
+        name = f"{membrane}_{receptor}"
+        offsets, start = {}, 0
+        for p in pops:
+            offsets[p.name] = start
+            start += p.size
+        params = {k: np.concatenate([p.params[k] for p in pops]) for k in pops[0].params}
+        initial = {STATE_VARIABLES[k][0]: np.concatenate([p.initial[k] for p in pops])
+                   for k in pops[0].initial}
+        params.update(_derived(membrane, receptor, params, realized.dt))
+        groups[name] = GroupPlan(name, membrane, receptor, start, offsets, params, initial,
+                                 method_for(membrane, receptor, methods))
+    return groups
+
+
+def _derived(membrane: str, receptor: str, params: Mapping[str, np.ndarray],
+             dt: float) -> dict[str, np.ndarray]:
+    """Parameters Brian2 needs beyond NEST's: the refractory span, AdEx's spike detection, propagators."""
+    linear = membrane == "lif" and receptor in ("current_exp", "current_alpha")
+    derived = _lif_propagators(receptor, params, dt) if linear else {}
+    if membrane != "izhikevich":
+        derived["t_refractory"] = (np.round(params["t_ref"] / dt) + 1.0) * dt
+    if membrane == "adex":
+        has_exp = params["Delta_T"] > 0
+        derived["has_exp"] = has_exp.astype(float)
+        derived["Delta_T_safe"] = np.where(has_exp, params["Delta_T"], 1.0)
+        derived["V_detect"] = np.where(has_exp, params["V_peak"], params["V_th"])
+    return derived
+
+
+def _lif_propagators(receptor: str, params: Mapping[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
+    """NEST ``iaf_psc_exp`` / ``iaf_psc_alpha`` propagators (``expm`` of the joint system per distinct neuron).
+
+    Computed numerically, so equal membrane and synaptic time constants need no special case.
+    """
+    from scipy.linalg import expm
+
+    tau_m, C_m = params["tau_m"], params["C_m"]
+    out = {"P22": np.exp(-dt / tau_m), "P20": -tau_m / C_m * np.expm1(-dt / tau_m)}
+    for channel in ("ex", "in"):
+        keys = np.stack([params[f"tau_syn_{channel}"], tau_m, C_m], axis=1)
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        blocks = []
+        for tau_s, tau, capacitance in unique:  # state (dI, I, V): dI' = -dI/tau_s, I' = dI - I/tau_s
+            matrix = np.array([[-1 / tau_s, 0, 0], [1, -1 / tau_s, 0], [0, 1 / capacitance, -1 / tau]])
+            blocks.append(expm(matrix * dt))
+        propagators = np.stack(blocks)[inverse.ravel()]
+        if receptor == "current_alpha":
+            out[f"P31_{channel}"], out[f"P32_{channel}"] = propagators[:, 2, 0], propagators[:, 2, 1]
+        else:  # the (I, V) block of the same system is the exponential synapse's
+            out[f"P21_{channel}"] = propagators[:, 2, 1]
+    return out
+
+
+def _sources(realized: RealizedNetwork) -> tuple[SourcePlan | None, list[NativePoisson]]:
+    offsets, start, indices, steps = {}, 0, [], []
+    natives = []
+    for population in realized.populations.values():
+        if not population.is_source:
+            continue
+        if population.native and population.model == "poisson":
+            natives.append(NativePoisson(population.name, population.size, population.params["rate"]))
+            continue
+        offsets[population.name] = start
+        indices.append(population.spike_neurons + start)
+        steps.append(np.round(population.spike_times / realized.dt).astype(np.int64) - 1)
+        start += population.size
+    if not offsets:
+        return None, natives
+    index, step = np.concatenate(indices), np.concatenate(steps)
+    layer = _layers(index, step)
+    plan = SourcePlan(start, int(layer.max(initial=0)) + 1, offsets, index + layer * start,
+                      step * realized.dt)
+    return plan, natives
+
+
+def _layers(index: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """For each spike, how many earlier spikes of the same neuron share its step (0 for most)."""
+    if not index.size:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((index, step))
+    key = step[order] * (index.max() + 1) + index[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    run_start = np.maximum.accumulate(np.where(first, np.arange(key.size), 0))
+    layer = np.empty_like(index)
+    layer[order] = np.arange(key.size) - run_start
+    return layer
+
+
+def _channels(receptor: str, weights: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Synapse mask and channel value per channel, NEST's sign rule."""
+    if receptor == "current_delta":
+        return {"delta": (np.ones(weights.size, dtype=bool), weights)}
+    inhibitory = weights < 0
+    value = np.abs(weights) if receptor in catalog.CONDUCTANCE_RECEPTORS else weights
+    return {"ex": (~inhibitory, value), "in": (inhibitory, value)}
+
+
+def _synapses(realized: RealizedNetwork, groups: Mapping[str, GroupPlan],
+              locate: Mapping[str, tuple[str, int]], sources: SourcePlan | None) -> list[SynapsePlan]:
+    static: dict[tuple[str, str, str], list[tuple[np.ndarray, ...]]] = {}
+    plans: list[SynapsePlan] = []
+    dt = realized.dt
+    for projection in realized.projections:
+        source, source_offset = locate[projection.source]
+        target, target_offset = locate[projection.target]
+        group = groups[target]
+        steps = np.round(projection.delays / dt).astype(np.int64)
+        if projection.spec.native and projection.spec.connector.rule == "fixed_probability":
+            plans.extend(_native(projection, group, source, source_offset, target_offset, realized))
+            continue
+        i, j = projection.sources + source_offset, projection.targets + target_offset
+        i, j, steps, weights = _replicate(source, sources, i, j, steps, projection.weights)
+        for channel, (mask, value) in _channels(group.receptor, weights).items():
+            if not mask.any():
+                continue
+            columns = (i[mask], j[mask], value[mask], steps[mask])
+            if projection.synapse.model == "tsodyks_markram":
+                name = f"stp{projection.index}_{channel}"
+                plans.append(SynapsePlan(name, source, target, channel, *columns,
+                                         tsodyks=dict(projection.synapse.params)))
+            else:
+                static.setdefault((source, target, channel), []).append(columns)
+    for (source, target, channel), parts in static.items():
+        i, j, value, steps = (np.concatenate(c) for c in zip(*parts))
+        plans.append(SynapsePlan(f"{source}_to_{target}_{channel}", source, target, channel, i, j,
+                                 value, steps))
+    return plans
+
+
+def _replicate(source: str, sources: SourcePlan | None, i: np.ndarray, j: np.ndarray, steps: np.ndarray,
+               weights: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Give each generator layer the synapses of its source neurons."""
+    if source != "sources" or sources is None or sources.layers == 1:
+        return i, j, steps, weights
+    k = sources.layers
+    return (np.concatenate([i + layer * sources.n for layer in range(k)]), np.tile(j, k),
+            np.tile(steps, k), np.tile(weights, k))
+
+
+def _native(projection: RealizedProjection, group: GroupPlan, source: str, source_offset: int,
+            target_offset: int, realized: RealizedNetwork) -> list[SynapsePlan]:
+    """``native: true`` fixed_probability: Brian2 draws the connections; weight and delay are scalars."""
+    spec = projection.spec
+    if not isinstance(spec.weight, float) or not isinstance(spec.delay, float):
+        raise ValueError(f"projections[{projection.index}]: native connections take a scalar weight "
+                         f"and delay, got {spec.weight!r} and {spec.delay!r}.")
+    weights = np.array([spec.weight])
+    channel, (_, value) = next((c, mv) for c, mv in _channels(group.receptor, weights).items() if mv[0][0])
+    n_source = realized.populations[projection.source].size
+    n_target = realized.populations[projection.target].size
+    i = np.array([source_offset, source_offset + n_source], dtype=np.int64)  # index ranges, not pairs
+    j = np.array([target_offset, target_offset + n_target], dtype=np.int64)
+    steps = np.array([int(round(spec.delay / realized.dt))])
+    return [SynapsePlan(f"native{projection.index}_{channel}", source, group.name, channel, i, j, value,
+                        steps, probability=float(spec.connector.params["p"]))]
+
+
+def _stimuli(realized: RealizedNetwork, group: GroupPlan,
+             locate: Mapping[str, tuple[str, int]]) -> list[StimulusPlan]:
+    plans = []
+    for trace in realized.currents:
+        name, offset = locate[trace.target]
+        if name == group.name:
+            plans.append(_stimulus(trace, group.n, offset, realized.dt))
+    return plans
+
+
+def _stimulus(trace: CurrentTrace, n: int, offset: int, dt: float) -> StimulusPlan:
+    """A current trace on the coarsest grid holding every change: one row per grid point."""
+    steps = np.round(trace.times / dt).astype(np.int64)
+    every = int(np.gcd.reduce(steps)) if steps.size else 1
+    n_grid = int(steps.max() // every) + 1 if steps.size else 1
+    amplitudes = np.asarray(trace.amplitudes, dtype=float)
+    row = np.searchsorted(steps // every, np.arange(n_grid), side="right") - 1
+    shape = (n_grid,) if trace.shared else (n_grid, trace.neurons.size)
+    values = np.zeros(shape)
+    values[row >= 0] = amplitudes[row[row >= 0]]
+    on, column = np.zeros(n), np.zeros(n, dtype=np.int64)
+    on[offset + trace.neurons] = 1.0
+    column[offset + trace.neurons] = np.arange(trace.neurons.size)
+    return StimulusPlan(f"stimulus{trace.index}", values, every, on, column)
