@@ -469,6 +469,13 @@ class Network:
     def n_steps(self) -> int:
         return int(round(self.duration / self.dt))
 
+    def spike_populations(self) -> list[str]:
+        """Populations whose spikes are recorded: those a recording asks for, or, with no
+        recordings at all, every neuron population."""
+        if not self.recordings:
+            return [name for name, p in self.populations.items() if not p.is_source]
+        return list(dict.fromkeys(r.population for r in self.recordings if "spikes" in r.variables))
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Network:
         """Build and validate a network from plain data (as loaded from YAML or JSON)."""

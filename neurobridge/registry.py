@@ -130,6 +130,7 @@ def _result(realized: RealizedNetwork, backend: str, adapter_class: type[Backend
         "n_neurons": realized.n_neurons,
         "n_synapses": realized.n_synapses,
         "population_sizes": {name: p.size for name, p in realized.populations.items()},
+        "spike_populations": network.spike_populations(),
         "realize_seconds": realize_seconds,
         "build_seconds": output.build_seconds,
         "run_seconds": output.run_seconds,

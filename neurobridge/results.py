@@ -84,8 +84,11 @@ class Result:
     meta: dict[str, Any]
 
     def rates(self) -> pd.Series:
-        """Mean firing rate (Hz) per population, over every neuron of it and the whole run."""
+        """Mean firing rate (Hz) per population whose spikes were recorded, over all its neurons and the run."""
         sizes = pd.Series(self.meta.get("population_sizes", {}), dtype=float)
+        recorded = self.meta.get("spike_populations")
+        if recorded is not None:
+            sizes = sizes[sizes.index.isin(recorded)]
         counts = self.spikes.groupby("population").size().reindex(sizes.index, fill_value=0)
         return (counts / sizes / (self.meta["duration_ms"] / 1000.0)).rename("rate_hz")
 

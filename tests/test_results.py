@@ -99,3 +99,14 @@ def test_capabilities_are_data() -> None:
     assert ("izhikevich", "conductance_exp") in table["numpy"].pairs
     assert "tsodyks_markram" in table["numpy"].synapses
     assert "numpy" in nb.available_backends()
+
+
+def test_rates_cover_only_populations_whose_spikes_were_recorded() -> None:
+    data = {"dt": 0.1, "duration": 200.0, "populations": {
+        "input": {"size": 10, "model": "poisson", "params": {"rate": 50.0}},
+        "n": {"size": 3, "model": "lif", "params": {"I_e": 500.0}}},
+        "recordings": [{"population": "n", "variables": ["spikes"]}]}
+    rates = nb.simulate(data).rates()
+    assert list(rates.index) == ["n"] and rates["n"] > 10.0
+    data["recordings"].append({"population": "input", "variables": ["spikes"]})
+    assert nb.simulate(data).rates()["input"] == pytest.approx(50.0, rel=0.35)

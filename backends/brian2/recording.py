@@ -25,10 +25,8 @@ from .translate import SCALE, STATE_VARIABLES, Plan
 
 
 def spike_populations(realized: RealizedNetwork) -> list[str]:
-    """Populations whose spikes are recorded: those asked for, or every neuron population."""
-    if not realized.recordings:
-        return [name for name, p in realized.populations.items() if not p.is_source]
-    return list(dict.fromkeys(r.population for r in realized.recordings if "spikes" in r.variables))
+    """Populations whose spikes are recorded (the core's rule)."""
+    return realized.network.spike_populations()
 
 
 @dataclass

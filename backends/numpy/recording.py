@@ -38,10 +38,8 @@ class StateRecorder:
 
 
 def spike_populations(realized: RealizedNetwork) -> list[str]:
-    """Populations whose spikes are recorded: those asked for, or every neuron population."""
-    if not realized.recordings:
-        return [name for name, p in realized.populations.items() if not p.is_source]
-    return list(dict.fromkeys(r.population for r in realized.recordings if "spikes" in r.variables))
+    """Populations whose spikes are recorded (the core's rule)."""
+    return realized.network.spike_populations()
 
 
 def state_recorders(realized: RealizedNetwork, engine: Engine) -> list[StateRecorder]:
