@@ -6,8 +6,14 @@
 >>> result.spikes.groupby("population").size()
 """
 
-from .errors import (BackendNotFoundError, InvalidValueError, NeurobridgeError, UnknownNameError,
-                     UnknownParameterError, UnsupportedModelError)
+from .errors import (
+                     BackendNotFoundError,
+                     InvalidValueError,
+                     NeurobridgeError,
+                     UnknownNameError,
+                     UnknownParameterError,
+                     UnsupportedModelError,
+)
 from .model import Network, load
 from .realize import RealizedNetwork, realize
 from .registry import available_backends, capabilities, get_backend, simulate
