@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from . import catalog
+from .model import Network
 from .realize import RealizedNetwork
 from .results import RunOutput
 
@@ -52,6 +53,14 @@ class Backend(ABC):
     def simulator_version(cls) -> str:
         """The simulator's version string (imports the simulator)."""
         return "n/a"
+
+    @classmethod
+    def check(cls, network: Network) -> None:
+        """Refuse, at validation, what the capability table cannot say (default: nothing to refuse).
+
+        Raise an :class:`~neurobridge.errors.UnsupportedModelError` that names the field.
+        """
+        return None
 
     @abstractmethod
     def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:

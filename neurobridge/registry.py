@@ -81,6 +81,7 @@ def check_supported(network: Network, name: str) -> None:
     for i, stimulus in enumerate(network.stimuli):
         if stimulus.kind not in caps.stimuli:
             refuse(f"the stimulus {stimulus.kind}", "stimuli", stimulus.kind, f"stimuli[{i}].kind")
+    _registered()[name].check(network)
 
 
 def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:

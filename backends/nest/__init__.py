@@ -1,12 +1,5 @@
-"""The NEST 3.10 backend (placeholder until the adapter lands)."""
+"""The NEST 3.10 backend (importable without NEST: the simulator is imported when a run starts)."""
 
-from neurobridge.backend import Backend, Capabilities
+from .adapter import NestBackend
 
-
-class NestBackend(Backend):
-    name = "nest"
-    requires = "nest"
-    capabilities = Capabilities(pairs=frozenset())
-
-    def run(self, realized, **options):
-        raise NotImplementedError("the NEST adapter is not written yet")
+__all__ = ["NestBackend"]
