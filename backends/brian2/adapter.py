@@ -18,6 +18,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -30,12 +31,17 @@ import numpy as np
 
 from neurobridge.backend import Backend, Capabilities
 from neurobridge.errors import InvalidValueError
+from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
 
 from . import translate
 from .recording import StateRecorder, monitors, read_spikes, read_states
 from .translate import SCALE, GroupPlan, Plan, SynapsePlan
+
+
+class NativeFallbackWarning(UserWarning):
+    """``native: true`` asked for something Brian2 has no generator or rule for: the realized arrays run."""
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 
@@ -73,7 +79,8 @@ class Brian2Backend(Backend):
             "methods={'adex': ..., 'izhikevich': ..., 'lif': ..., 'lif_conductance': ...}.",
             "cpp_standalone compiles once per structure; values reach the binary through run_args.",
             "native: true: fixed_probability projections use connect(p=...), Poisson sources "
-            "PoissonGroup.",
+            "PoissonGroup; other native items (noise and other stimuli, other connectors) use the "
+            "realized arrays, with a NativeFallbackWarning naming each.",
         ),
     )
     #: Compiled standalone builds by structure hash (most recent last), reused by later runs.
@@ -85,6 +92,12 @@ class Brian2Backend(Backend):
         import brian2
 
         return f"brian2 {brian2.__version__}"
+
+    @classmethod
+    def check(cls, network: Network) -> None:
+        """Say, once per item, where ``native: true`` falls back to the realized arrays."""
+        for where, what in translate.native_fallbacks(network):
+            warnings.warn(f"{where}: {what}", NativeFallbackWarning, stacklevel=2)
 
     def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
         target = options.get("target", "numpy")

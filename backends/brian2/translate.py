@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from neurobridge import catalog
+from neurobridge.model import Network
 from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
 
 # -- names and units -------------------------------------------------------------------------------
@@ -540,6 +541,24 @@ def _native(projection: RealizedProjection, group: GroupPlan, source: str, sourc
     steps = np.array([int(round(spec.delay / realized.dt))])
     return [SynapsePlan(f"native{projection.index}_{channel}", source, group.name, channel, i, j, value,
                         steps, probability=float(spec.connector.params["p"]))]
+
+
+def native_fallbacks(network: Network) -> list[tuple[str, str]]:
+    """``(field, message)`` for every ``native: true`` item this adapter builds from realized arrays."""
+    out = []
+    for index, projection in enumerate(network.projections):
+        if projection.native and projection.connector.rule != "fixed_probability":
+            out.append((f"projections[{index}].native", f"Brian2 has no native {projection.connector.rule} "
+                        "rule here; the realized connections are used (exact, not statistical, agreement)."))
+    for index, stimulus in enumerate(network.stimuli):
+        if stimulus.native:
+            out.append((f"stimuli[{index}].native", f"Brian2 has no generator with NEST's {stimulus.kind} "
+                        "semantics here; the realized trace is used (exact, not statistical, agreement)."))
+    for population in network.populations.values():
+        if population.native and population.model != "poisson":
+            out.append((f"populations.{population.name}.native", f"a {population.model} source has no native "
+                        "Brian2 counterpart; its realized spike trains are used."))
+    return out
 
 
 def _stimuli(realized: RealizedNetwork, group: GroupPlan,

@@ -299,3 +299,16 @@ def test_izhikevich_tutorial_network_rates_agree() -> None:
     rates, expected = result.rates()[["exc", "inh"]], reference.rates()[["exc", "inh"]]
     assert np.all(expected > 1.0)
     np.testing.assert_allclose(rates, expected, rtol=0.10)
+
+
+def test_native_items_without_a_brian2_counterpart_warn_and_run_realized() -> None:
+    from neurobridge.backends.brian2.adapter import NativeFallbackWarning
+
+    data = {"dt": 0.1, "duration": 20.0, "seed": 3, "populations": {"n": {"size": 4, "model": "lif"}},
+            "stimuli": [{"target": "n", "kind": "noise", "mean": 200.0, "std": 50.0, "dt": 0.1, "native": True}],
+            "recordings": [{"population": "n", "variables": ["V_m"]}]}
+    with pytest.warns(NativeFallbackWarning, match=r"stimuli\[0\].native: Brian2 has no generator with NEST's "
+                                                   r"noise semantics here; the realized trace is used"):
+        result = _run(data)
+    reference = _reference(data)
+    assert np.max(np.abs(result.states.value.to_numpy() - reference.states.value.to_numpy())) < 1e-3
