@@ -125,6 +125,7 @@ def _run_runtime(realized: RealizedNetwork, plan: Plan, target: str) -> RunOutpu
 
     with _device(b2, "runtime", target):
         started = time.perf_counter()
+        b2.seed(realized.network.seed)  # native draws (connect(p=...), PoissonGroup) follow the seed
         built = build(realized, plan, b2)
         for obj, attribute, value in assignments(plan, built, b2):
             setattr(obj, attribute, value)
@@ -156,7 +157,9 @@ def _device(b2: Any, device: Any, target: str, **kwargs: Any) -> Iterator[None]:
 def _run_standalone(realized: RealizedNetwork, plan: Plan, options: dict[str, Any]) -> RunOutput:
     import brian2 as b2
 
-    key = plan.structure_hash((options.get("build_directory"),))
+    # The seed is compiled into the binary: with native draws it is part of the structure.
+    seed = realized.network.seed if plan.uses_brian2_rng else None
+    key = plan.structure_hash((options.get("build_directory"), seed))
     builds = Brian2Backend.standalone_builds
     started = time.perf_counter()
     compiled = key not in builds
@@ -193,6 +196,7 @@ def _compile(realized: RealizedNetwork, plan: Plan, key: str, base: str | None,
     else:
         directory = str(Path(base) / key)
     with _device(b2, device, "cpp_standalone", build_on_run=False):
+        b2.seed(realized.network.seed)
         built = build(realized, plan, b2)
         built.network.run(realized.duration * b2.ms, namespace={})
         started = time.perf_counter()

@@ -346,6 +346,11 @@ class Plan:
     dt: float
     n_steps: int
 
+    @property
+    def uses_brian2_rng(self) -> bool:
+        """Whether Brian2 draws anything itself (native Poisson sources or connect(p=...))."""
+        return bool(self.natives) or any(s.probability is not None for s in self.synapses)
+
     def structure_hash(self, extra: Any = ()) -> str:
         """A hash of everything compiled into a standalone binary, and of no value set by run_args."""
         digest = hashlib.sha256(repr((self.dt, self.n_steps, extra)).encode())

@@ -204,7 +204,11 @@ def test_native_projection_and_poisson_source_run() -> None:
                     populations={**data["populations"], "inputs": dict(data["populations"]["inputs"],
                                                                        native=False)})
     native, exact = _run(data).rates(), _reference(realized).rates()
-    assert native["layer"] == pytest.approx(exact["layer"], rel=0.1)
+    # Different draws of the same statistics: each neuron's in-degree is Binomial(50, 0.4) and the layer
+    # sits near threshold, so the layer's mean rate differs between draws by up to ~15% (measured).
+    assert native["layer"] == pytest.approx(exact["layer"], rel=0.3)
+    assert _run(data).rates()["layer"] == native["layer"]  # Brian2's own draws follow the network's seed
+    assert _run({**data, "seed": data["seed"] + 1}).rates()["layer"] != native["layer"]
 
 
 def test_unknown_target_names_the_allowed_ones() -> None:
