@@ -44,6 +44,12 @@ class RealizedPopulation:
     def is_source(self) -> bool:
         return self.model in catalog.SOURCES
 
+    def emission_steps(self, dt: float) -> np.ndarray:
+        """The step in which each source spike is emitted: a spike stamped ``t`` leaves in step
+        ``t/dt - 1`` (stamps are the end of a step, as for neurons), so with delay ``d`` it arrives at
+        ``t + d``, as NEST delivers a ``spike_generator``'s spikes."""
+        return np.round(self.spike_times / dt).astype(np.int64) - 1
+
     def scalar(self, name: str) -> float | None:
         """The parameter's value when it is the same for every neuron, else ``None``."""
         array = self.params[name]

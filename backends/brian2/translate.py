@@ -42,6 +42,7 @@ import numpy as np
 
 from neurobridge import catalog
 from neurobridge.model import Network
+from neurobridge.propagators import lif_propagators
 from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
 
 # -- names and units -------------------------------------------------------------------------------
@@ -421,26 +422,19 @@ def _derived(membrane: str, receptor: str, params: Mapping[str, np.ndarray],
 
 
 def _lif_propagators(receptor: str, params: Mapping[str, np.ndarray], dt: float) -> dict[str, np.ndarray]:
-    """NEST ``iaf_psc_exp`` / ``iaf_psc_alpha`` propagators (``expm`` of the joint system per distinct neuron).
+    """NEST ``iaf_psc_exp`` / ``iaf_psc_alpha`` propagators, from the core's exact ones.
 
-    Computed numerically, so equal membrane and synaptic time constants need no special case.
+    Rows and columns are the core's state ``(y, I_ex, I_in, dI_ex, dI_in)``; ``P21``/``P32`` carry a
+    current into ``V``, ``P31`` its derivative (alpha).
     """
-    from scipy.linalg import expm
-
     tau_m, C_m = params["tau_m"], params["C_m"]
+    P = lif_propagators(receptor, params, dt)
     out = {"P22": np.exp(-dt / tau_m), "P20": -tau_m / C_m * np.expm1(-dt / tau_m)}
-    for channel in ("ex", "in"):
-        keys = np.stack([params[f"tau_syn_{channel}"], tau_m, C_m], axis=1)
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-        blocks = []
-        for tau_s, tau, capacitance in unique:  # state (dI, I, V): dI' = -dI/tau_s, I' = dI - I/tau_s
-            matrix = np.array([[-1 / tau_s, 0, 0], [1, -1 / tau_s, 0], [0, 1 / capacitance, -1 / tau]])
-            blocks.append(expm(matrix * dt))
-        propagators = np.stack(blocks)[inverse.ravel()]
+    for index, channel in enumerate(("ex", "in")):
         if receptor == "current_alpha":
-            out[f"P31_{channel}"], out[f"P32_{channel}"] = propagators[:, 2, 0], propagators[:, 2, 1]
-        else:  # the (I, V) block of the same system is the exponential synapse's
-            out[f"P21_{channel}"] = propagators[:, 2, 1]
+            out[f"P31_{channel}"], out[f"P32_{channel}"] = P[:, 0, 3 + index], P[:, 0, 1 + index]
+        else:
+            out[f"P21_{channel}"] = P[:, 0, 1 + index]
     return out
 
 
@@ -455,7 +449,7 @@ def _sources(realized: RealizedNetwork) -> tuple[SourcePlan | None, list[NativeP
             continue
         offsets[population.name] = start
         indices.append(population.spike_neurons + start)
-        steps.append(np.round(population.spike_times / realized.dt).astype(np.int64) - 1)
+        steps.append(population.emission_steps(realized.dt))
         start += population.size
     if not offsets:
         return None, natives

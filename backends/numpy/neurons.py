@@ -21,7 +21,8 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.linalg import expm
+
+from neurobridge.propagators import lif_propagators
 
 E = math.e
 
@@ -35,15 +36,6 @@ def compact(values: np.ndarray) -> np.ndarray | float:
 def refractory_steps(t_ref: np.ndarray, dt: float) -> np.ndarray:
     """NEST's ``RefractoryCounts``: ``t_ref`` on the grid, in steps."""
     return np.round(np.asarray(t_ref) / dt).astype(np.int64)
-
-
-def _batched_propagators(matrices: np.ndarray, dt: float) -> np.ndarray:
-    """``expm(A dt)`` for a stack of matrices, computed once per distinct matrix."""
-    flat = matrices.reshape(matrices.shape[0], -1)
-    unique, inverse = np.unique(flat, axis=0, return_inverse=True)
-    blocks = unique.reshape(-1, *matrices.shape[1:])
-    propagated = np.stack([expm(block * dt) for block in blocks])
-    return propagated[inverse.ravel()]
 
 
 class Group:
@@ -162,21 +154,8 @@ def _compact_rows(values: np.ndarray) -> np.ndarray:
 
 
 def _linear_propagators(receptor: str, p: dict[str, np.ndarray], dt: float) -> np.ndarray:
-    """``expm(A dt)`` of the joint system (y, synaptic rows), shared ``(k, k)`` when parameters are."""
-    n = p["tau_m"].size
-    k = {"current_delta": 1, "current_exp": 3, "current_alpha": 5}[receptor]
-    A = np.zeros((n, k, k))
-    A[:, 0, 0] = -1.0 / p["tau_m"]
-    if receptor != "current_delta":
-        for channel, tau in enumerate((p["tau_syn_ex"], p["tau_syn_in"])):
-            current = 1 + channel
-            A[:, 0, current] = 1.0 / p["C_m"]          # C dV/dt = -C V / tau_m + I
-            A[:, current, current] = -1.0 / tau          # dI/dt = -I / tau (+ dI for alpha)
-            if receptor == "current_alpha":
-                derivative = 3 + channel
-                A[:, current, derivative] = 1.0
-                A[:, derivative, derivative] = -1.0 / tau
-    P = _batched_propagators(A, dt)
+    """The core's exact propagators, shared ``(k, k)`` when every neuron has the same."""
+    P = lif_propagators(receptor, p, dt)
     return P[0] if np.all(P == P[:1]) else P
 
 

@@ -119,11 +119,11 @@ def _inboxes(realized: RealizedNetwork, groups: list[Group], placements: dict[st
 
 
 def _source_schedule(realized: RealizedNetwork, placements: dict[str, Placement]) -> tuple[np.ndarray, np.ndarray]:
-    """Source spikes as (step emitted, sender): a spike stamped ``t`` is emitted in step ``t/dt - 1``."""
+    """Source spikes as (step emitted, sender)."""
     steps, senders = [], []
     for name, population in realized.populations.items():
         if population.is_source and population.spike_times.size:
-            steps.append(np.round(population.spike_times / realized.dt).astype(np.int64) - 1)
+            steps.append(population.emission_steps(realized.dt))
             senders.append(placements[name].sender + population.spike_neurons)
     n_steps = realized.network.n_steps
     if not steps:
