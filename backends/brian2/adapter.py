@@ -6,6 +6,10 @@ objects in an explicit :class:`brian2.Network` on its own clock, sets the
 device and the code-generation target for its duration and restores them
 afterwards: no magic network, no global state left behind.
 
+``native: true`` items are drawn by Brian2 where it has a counterpart with
+NEST's semantics (see :mod:`.translate`: ``NativePoisson``, ``PoissonInputPlan``,
+``NoisePlan``) and warn (:class:`NativeFallbackWarning`) where it has none.
+
 ``cpp_standalone`` compiles once per *structure* (equations, sizes,
 connectivity, delays, input trains, recordings; see
 :meth:`~.translate.Plan.structure_hash`). Parameters, initial values,
@@ -56,6 +60,7 @@ class Built:
     stimuli: dict[str, Any]
     spike_monitors: dict[str, Any]
     recorders: list[StateRecorder]
+    natives: dict[str, Any]
     device: Any = None
     directory: str | None = None
     finalizer: Any = field(default=None, repr=False)
@@ -78,8 +83,12 @@ class Brian2Backend(Backend):
             "Izhikevich: NEST's forward Euler with exactly decaying synapses. Override with "
             "methods={'adex': ..., 'izhikevich': ..., 'lif': ..., 'lif_conductance': ...}.",
             "cpp_standalone compiles once per structure; values reach the binary through run_args.",
-            "native: true: fixed_probability projections use connect(p=...), Poisson sources "
-            "PoissonGroup; other native items (noise and other stimuli, other connectors) use the "
+            "native: true: fixed_probability projections use connect(p=...); Poisson sources are "
+            "groups firing on rand() < rate*dt in NEST's window (rate, start and stop reach a standalone "
+            "binary through run_args); a fixed_indegree projection from an unrecorded native Poisson "
+            "source is a PoissonInput (its rate is compiled in); noise with scalar parameters is NEST's "
+            "noise_generator, each neuron drawing mean + std*randn() every noise dt (a run_regularly "
+            "operation; Brian2's xi would be white noise, a different process). Other native items use the "
             "realized arrays, with a NativeFallbackWarning naming each.",
         ),
     )
@@ -224,26 +233,37 @@ def build(realized: RealizedNetwork, plan: Plan, b2: Any) -> Built:
                for g in plan.groups.values() for s in g.stimuli}
     groups = {name: _neuron_group(g, clock, stimuli, b2) for name, g in plan.groups.items()}
     senders = dict(groups)
-    natives = {n.name: b2.PoissonGroup(n.n, n.rate * b2.Hz, clock=clock, name=n.name) for n in plan.natives}
+    natives = {n.name: b2.NeuronGroup(n.n, n.EQUATIONS, threshold=n.THRESHOLD, clock=clock, name=n.name)
+               for n in plan.natives if n.simulated}
     senders.update(natives)
+    inputs = [_poisson_input(pin, g, groups[name], b2) for name, g in plan.groups.items() for pin in g.inputs]
     if plan.sources is not None:
         s = plan.sources
         senders["sources"] = b2.SpikeGeneratorGroup(s.n * s.layers, s.indices, s.times * b2.ms, clock=clock,
                                                     name="sources")
     synapses = {s.name: _synapses(s, senders, groups, plan, clock, b2) for s in plan.synapses}
     spike_monitors, recorders = monitors(realized, plan, groups, natives, clock, b2)
-    objects = [*senders.values(), *synapses.values(), *spike_monitors.values(),
+    objects = [*senders.values(), *inputs, *synapses.values(), *spike_monitors.values(),
                *(r.monitor for r in recorders)]
-    return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders)
+    return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders, natives)
 
 
 def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], b2: Any) -> Any:
     part = translate.MEMBRANES[translate.membrane_key(group.membrane, group.receptor)]
-    model = translate.equations(group.membrane, group.receptor, group.method, group.shared, group.stimuli)
+    model = translate.equations(group.membrane, group.receptor, group.method, group.shared, group.stimuli,
+                                group.noises, group.inputs)
     namespace = {s.name: stimuli[s.name] for s in group.stimuli}
-    return b2.NeuronGroup(group.n, model, threshold=part.threshold, reset=part.reset,
-                          refractory="t_refractory" if part.refractory else False, method=group.method,
-                          clock=clock, name=group.name, namespace=namespace)
+    neurons = b2.NeuronGroup(group.n, model, threshold=part.threshold, reset=part.reset,
+                             refractory="t_refractory" if part.refractory else False, method=group.method,
+                             clock=clock, name=group.name, namespace=namespace)
+    for noise in group.noises:  # NEST's noise_generator: see translate.NoisePlan
+        neurons.run_regularly(noise.code, dt=noise.tick * clock.dt, when="end", name=f"{noise.name}_draws")
+    return neurons
+
+
+def _poisson_input(plan: translate.PoissonInputPlan, group: GroupPlan, neurons: Any, b2: Any) -> Any:
+    variable, weight = translate.poisson_input(group.membrane, group.receptor, plan)
+    return b2.PoissonInput(neurons, variable, plan.n, plan.rate * b2.Hz, weight=weight, when=plan.when)
 
 
 def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any], network: Plan,
@@ -293,6 +313,18 @@ def assignments(plan: Plan, built: Built, b2: Any) -> list[tuple[Any, str, Any]]
             out.append((obj, f"{stimulus.name}_on", stimulus.on))
             if stimulus.values.ndim == 2:
                 out.append((obj, f"{stimulus.name}_column", stimulus.column))
+        for noise in group.noises:
+            out += [(obj, f"{noise.name}_on", noise.on), (obj, noise.name, np.zeros(group.n) * b2.amp),
+                    (obj, f"{noise.name}_mean", _quantity(noise.mean, "pA", b2)),
+                    (obj, f"{noise.name}_std", _quantity(noise.std, "pA", b2)),
+                    *((obj, f"{noise.name}_{k}", getattr(noise, k)) for k in ("first", "end", "every"))]
+        for pin in group.inputs:
+            out += [(obj, f"{pin.name}_weight", _quantity(pin.weight, translate.WEIGHT_UNITS[group.receptor], b2)),
+                    (obj, f"{pin.name}_first", pin.first), (obj, f"{pin.name}_end", pin.end)]
+    for native in plan.natives:
+        if native.simulated:
+            obj = built.natives[native.name]
+            out += [(obj, "rate", native.rate * b2.Hz), (obj, "first", native.first), (obj, "end", native.end)]
     for synapse in plan.synapses:
         out += _synapse_values(synapse, plan, built.synapses[synapse.name], b2)
     return out

@@ -36,12 +36,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from neurobridge import catalog
-from neurobridge.model import Network
+from neurobridge.model import Network, Projection, Stimulus
 from neurobridge.propagators import lif_propagators
 from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
 
@@ -207,17 +207,27 @@ def membrane_key(membrane: str, receptor: str) -> str:
 
 
 def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
-              stimuli: list[StimulusPlan]) -> str:
+              stimuli: list[StimulusPlan], noises: list[NoisePlan] = (),
+              inputs: list[PoissonInputPlan] = ()) -> str:
     """The full equation string of a pair, parameters declared shared where uniform."""
     part = MEMBRANES[membrane_key(membrane, receptor)]
     syn = _receptor(receptor, exact_map=method == "euler")
     lines = [part.equations, syn.equations]
-    if stimuli:
-        lines.append(f"I_stim = {' + '.join(s.term for s in stimuli)} : amp (constant over dt)")
+    terms = [s.term for s in stimuli] + [f"{n.name}_on*{n.name}" for n in noises]
+    if terms:
+        lines.append(f"I_stim = {' + '.join(terms)} : amp (constant over dt)")
         lines += [f"{s.name}_on : 1 (constant)" for s in stimuli]
         lines += [f"{s.name}_column : integer (constant)" for s in stimuli if s.values.ndim == 2]
     else:
         lines.append("I_stim = 0*amp : amp")
+    for noise in noises:
+        lines += [f"{noise.name} : amp", f"{noise.name}_on : 1 (constant)",
+                  *(f"{noise.name}_{p} : amp (constant, shared)" for p in ("mean", "std")),
+                  *(f"{noise.name}_{p} : integer (constant, shared)" for p in ("first", "end", "every"))]
+    for pin in inputs:
+        unit = DIMENSION[WEIGHT_UNITS[receptor]]
+        lines += [f"{pin.name}_weight : {unit} (constant)",
+                  *(f"{pin.name}_{p} : integer (constant, shared)" for p in ("first", "end"))]
     for name in parameter_names(membrane, receptor):
         flag = " (constant, shared)" if name in shared else " (constant)"
         lines.append(f"{name} : {DIMENSION[to_nest_unit(name, membrane)]}{flag}")
@@ -277,6 +287,58 @@ class StimulusPlan:
 
 
 @dataclass
+class NoisePlan:
+    """A ``native: true`` noise stimulus as NEST's ``noise_generator``, drawn by Brian2.
+
+    Each neuron it reaches draws its own ``mean + std * N(0, 1)`` in the steps ``first + k * every``
+    before ``end``, holds it in between and gets nothing outside ``[first, end)``. A draw in step
+    ``s`` (a ``run_regularly`` operation in the ``end`` slot) acts from step ``s + 1``, as the
+    generator's current reaches a NEST neuron one ``dt`` after it is sent.
+    """
+
+    name: str
+    mean: float  # pA
+    std: float  # pA
+    every: int  # steps between draws
+    first: int  # first step with a draw
+    end: int  # first step without current
+    on: np.ndarray  # per neuron of the group
+
+    @property
+    def tick(self) -> int:
+        """Steps between the operation's runs: it must see every draw and the switch-off."""
+        return math.gcd(self.first, self.every, self.end)
+
+    @property
+    def code(self) -> str:
+        n = self.name
+        return (f"{n}_active = int(t_in_timesteps >= {n}_first and t_in_timesteps < {n}_end)\n"
+                f"{n}_draw = {n}_active*int((t_in_timesteps - {n}_first) % {n}_every == 0)\n"
+                f"{n} = {n}_draw*({n}_mean + {n}_std*randn()) + ({n}_active - {n}_draw)*{n}")
+
+
+@dataclass
+class PoissonInputPlan:
+    """A ``native: true`` fixed in-degree projection from a native Poisson source, as ``PoissonInput``.
+
+    Every neuron of the target population receives ``n`` independent Poisson trains of ``rate``
+    (Brian2 draws their sum each step); the source population itself is not simulated. The events
+    of step ``s`` reach the target as a synapse delivers the spikes of step ``s - delay``:
+    ``first``/``end`` are the source's active steps shifted by the delay.
+    """
+
+    name: str
+    target: str  # group
+    channel: str
+    n: int
+    rate: float  # Hz
+    weight: np.ndarray  # per neuron of the group (0 outside the target population), NEST units
+    first: int
+    end: int
+    when: str  # the scheduling slot of the pathway it replaces
+
+
+@dataclass
 class GroupPlan:
     """The neuron populations of one model × receptor pair, as one NeuronGroup."""
 
@@ -289,6 +351,8 @@ class GroupPlan:
     initial: dict[str, np.ndarray]  # Brian2 names
     method: str
     stimuli: list[StimulusPlan] = field(default_factory=list)
+    noises: list[NoisePlan] = field(default_factory=list)
+    inputs: list[PoissonInputPlan] = field(default_factory=list)
 
     @property
     def shared(self) -> frozenset[str]:
@@ -313,9 +377,23 @@ class SourcePlan:
 
 @dataclass
 class NativePoisson:
+    """A ``native: true`` Poisson population: Brian2 draws its spikes (``rand() < rate dt`` each step).
+
+    It emits in the steps ``[first, end)``, whose spikes NEST stamps inside ``(start, stop]``. A
+    population whose every projection became a :class:`PoissonInputPlan` and whose spikes are not
+    recorded is not simulated (``simulated`` false).
+    """
+
     name: str
     n: int
     rate: np.ndarray  # Hz
+    first: int
+    end: int
+    simulated: bool = True
+
+    THRESHOLD: ClassVar[str] = "rand() < rate*dt and t_in_timesteps >= first and t_in_timesteps < end"
+    EQUATIONS: ClassVar[str] = "rate : hertz (constant)\nfirst : integer (constant, shared)\n" \
+                               "end : integer (constant, shared)"
 
 
 @dataclass
@@ -349,21 +427,27 @@ class Plan:
 
     @property
     def uses_brian2_rng(self) -> bool:
-        """Whether Brian2 draws anything itself (native Poisson sources or connect(p=...))."""
-        return bool(self.natives) or any(s.probability is not None for s in self.synapses)
+        """Whether Brian2 draws anything itself (native sources, inputs, noise or connect(p=...))."""
+        return (any(n.simulated for n in self.natives) or any(s.probability is not None for s in self.synapses)
+                or any(g.noises or g.inputs for g in self.groups.values()))
 
     def structure_hash(self, extra: Any = ()) -> str:
-        """A hash of everything compiled into a standalone binary, and of no value set by run_args."""
+        """A hash of everything compiled into a standalone binary, and of no value set by run_args.
+
+        A ``PoissonInput``'s rate is compiled in (Brian2 fixes its binomial at construction).
+        """
         digest = hashlib.sha256(repr((self.dt, self.n_steps, extra)).encode())
         for g in self.groups.values():
             digest.update(repr((g.name, g.membrane, g.receptor, g.n, g.method, sorted(g.shared),
-                                [(s.name, s.values.shape, s.every) for s in g.stimuli])).encode())
+                                [(s.name, s.values.shape, s.every) for s in g.stimuli],
+                                [(n.name, n.tick) for n in g.noises],
+                                [(p.name, p.channel, p.n, p.rate, p.when) for p in g.inputs])).encode())
         if self.sources is not None:
             s = self.sources
             digest.update(repr((s.n, s.layers)).encode())
             digest.update(s.indices.tobytes() + s.times.tobytes())
         for native in self.natives:
-            digest.update(repr((native.name, native.n)).encode())
+            digest.update(repr((native.name, native.n, native.simulated)).encode())
         for syn in self.synapses:
             digest.update(repr((syn.name, syn.source, syn.target, syn.channel, syn.tsodyks is not None,
                                 syn.probability, syn.uniform_delay)).encode())
@@ -375,13 +459,15 @@ def plan(realized: RealizedNetwork, methods: Mapping[str, str] | None = None) ->
     """Group populations by pair, sources into one generator, synapses by (source, target, channel)."""
     groups = _groups(realized, methods)
     locate = {name: (g.name, offset) for g in groups.values() for name, offset in g.offsets.items()}
-    sources, natives = _sources(realized)
+    inputs = {p.index for p in realized.projections if poisson_input_obstacle(realized.network, p.spec) is None}
+    sources, natives = _sources(realized, inputs)
     if sources is not None:
         locate.update({name: ("sources", offset) for name, offset in sources.offsets.items()})
     locate.update({n.name: (n.name, 0) for n in natives})
-    synapses = _synapses(realized, groups, locate, sources)
+    synapses = _synapses(realized, groups, locate, sources, inputs)
     for g in groups.values():
         g.stimuli = _stimuli(realized, g, locate)
+        g.noises = _noises(realized, g, locate)
     return Plan(groups, sources, natives, synapses, realized.dt, realized.network.n_steps)
 
 
@@ -438,14 +524,20 @@ def _lif_propagators(receptor: str, params: Mapping[str, np.ndarray], dt: float)
     return out
 
 
-def _sources(realized: RealizedNetwork) -> tuple[SourcePlan | None, list[NativePoisson]]:
+def _sources(realized: RealizedNetwork,
+             inputs: set[int]) -> tuple[SourcePlan | None, list[NativePoisson]]:
     offsets, start, indices, steps = {}, 0, [], []
     natives = []
+    recorded = set(realized.network.spike_populations())
     for population in realized.populations.values():
         if not population.is_source:
             continue
         if population.native and population.model == "poisson":
-            natives.append(NativePoisson(population.name, population.size, population.params["rate"]))
+            first, end = _active_steps(population, realized.dt)
+            simulated = population.name in recorded or any(
+                p.source == population.name and p.index not in inputs for p in realized.projections)
+            natives.append(NativePoisson(population.name, population.size, population.params["rate"],
+                                         first, end, simulated))
             continue
         offsets[population.name] = start
         indices.append(population.spike_neurons + start)
@@ -458,6 +550,15 @@ def _sources(realized: RealizedNetwork) -> tuple[SourcePlan | None, list[NativeP
     plan = SourcePlan(start, int(layer.max(initial=0)) + 1, offsets, index + layer * start,
                       step * realized.dt)
     return plan, natives
+
+
+def _active_steps(population: RealizedPopulation, dt: float) -> tuple[int, int]:
+    """The steps ``[first, end)`` in which a Poisson source emits (NEST stamps them in ``(start, stop]``)."""
+    params = population.spec.params if population.spec is not None else {}
+    start, stop = float(params.get("start", 0.0)), float(params.get("stop", math.inf))
+    first = int(math.floor(start / dt + 1e-9))
+    end = int(math.ceil(stop / dt - 1e-9)) if math.isfinite(stop) else np.iinfo(np.int32).max
+    return first, min(end, np.iinfo(np.int32).max)
 
 
 def _layers(index: np.ndarray, step: np.ndarray) -> np.ndarray:
@@ -483,14 +584,18 @@ def _channels(receptor: str, weights: np.ndarray) -> dict[str, tuple[np.ndarray,
 
 
 def _synapses(realized: RealizedNetwork, groups: Mapping[str, GroupPlan],
-              locate: Mapping[str, tuple[str, int]], sources: SourcePlan | None) -> list[SynapsePlan]:
+              locate: Mapping[str, tuple[str, int]], sources: SourcePlan | None,
+              inputs: set[int]) -> list[SynapsePlan]:
     static: dict[tuple[str, str, str], list[tuple[np.ndarray, ...]]] = {}
     plans: list[SynapsePlan] = []
     dt = realized.dt
     for projection in realized.projections:
-        source, source_offset = locate[projection.source]
         target, target_offset = locate[projection.target]
         group = groups[target]
+        if projection.index in inputs:
+            group.inputs.append(_poisson_input(projection, group, target_offset, realized))
+            continue
+        source, source_offset = locate[projection.source]
         steps = np.round(projection.delays / dt).astype(np.int64)
         if projection.spec.native and projection.spec.connector.rule == "fixed_probability":
             plans.extend(_native(projection, group, source, source_offset, target_offset, realized))
@@ -542,17 +647,76 @@ def _native(projection: RealizedProjection, group: GroupPlan, source: str, sourc
                         steps, probability=float(spec.connector.params["p"]))]
 
 
+def _poisson_input(projection: RealizedProjection, group: GroupPlan, offset: int,
+                   realized: RealizedNetwork) -> PoissonInputPlan:
+    """A native fixed in-degree projection from a native Poisson source, as one ``PoissonInput``."""
+    spec, source = projection.spec, realized.populations[projection.source]
+    channel, (_, value) = next((c, mv) for c, mv in _channels(group.receptor, np.array([spec.weight])).items()
+                               if mv[0][0])
+    weight = np.zeros(group.n)
+    weight[offset:offset + realized.populations[projection.target].size] = value[0]
+    delay = int(round(spec.delay / realized.dt)) - (channel == "delta")  # delta: the step before, see above
+    first, end = _active_steps(source, realized.dt)
+    return PoissonInputPlan(f"input{projection.index}", group.name, channel, int(spec.connector.params["n"]),
+                            float(source.params["rate"][0]), weight, first + delay,
+                            min(end, np.iinfo(np.int32).max - delay) + delay,
+                            "after_groups" if channel == "delta" else "synapses")
+
+
+def poisson_input(membrane: str, receptor: str, plan: PoissonInputPlan) -> tuple[str, str]:
+    """The ``PoissonInput`` variable and weight expression that do what the channel's ``on_pre`` does."""
+    variable, expression = on_pre(membrane, receptor, plan.channel).split(" += ")
+    window = f"int(t_in_timesteps >= {plan.name}_first and t_in_timesteps < {plan.name}_end)"
+    expression = expression.replace("_post", "").replace("weight", f"{plan.name}_weight*{window}")
+    return variable.removesuffix("_post"), expression
+
+
+def poisson_input_obstacle(network: Network, projection: Projection) -> str | None:
+    """Why a ``native: true`` projection does not become a ``PoissonInput`` (``None``: it does)."""
+    if not projection.native or projection.connector.rule != "fixed_indegree":
+        return "it is not a native fixed_indegree projection"
+    source = network.populations[projection.source]
+    if not (source.native and source.model == "poisson"):
+        return "its source is not a native Poisson population"
+    if projection.source in network.spike_populations():
+        return (f"its source's spikes are recorded (a PoissonInput does not deliver the recorded "
+                f"{projection.source} spikes)")
+    if projection.synapse.model != "static":
+        return f"its synapse is {projection.synapse.model}, PoissonInput has no plasticity"
+    if not isinstance(projection.weight, float) or not isinstance(projection.delay, float):
+        return "a PoissonInput takes one scalar weight and delay"
+    if not isinstance(source.params.get("rate"), float):
+        return "a PoissonInput takes one rate for the whole source"
+    return None
+
+
+def native_noise(stimulus: Stimulus) -> bool:
+    """Whether a ``native: true`` stimulus runs as Brian2 draws (noise with scalar parameters)."""
+    return (stimulus.native and stimulus.kind == "noise"
+            and all(isinstance(v, (int, float)) for v in stimulus.params.values()))
+
+
 def native_fallbacks(network: Network) -> list[tuple[str, str]]:
     """``(field, message)`` for every ``native: true`` item this adapter builds from realized arrays."""
     out = []
     for index, projection in enumerate(network.projections):
-        if projection.native and projection.connector.rule != "fixed_probability":
-            out.append((f"projections[{index}].native", f"Brian2 has no native {projection.connector.rule} "
-                        "rule here; the realized connections are used (exact, not statistical, agreement)."))
+        if not projection.native or projection.connector.rule == "fixed_probability":
+            continue
+        rule = projection.connector.rule
+        if rule == "fixed_indegree":
+            obstacle = poisson_input_obstacle(network, projection)
+            if obstacle is not None:
+                out.append((f"projections[{index}].native", f"no PoissonInput: {obstacle}; the realized "
+                            "connections are used (exact, not statistical, agreement)."))
+        else:
+            out.append((f"projections[{index}].native", f"Brian2 has no native {rule} rule here; the "
+                        "realized connections are used (exact, not statistical, agreement)."))
     for index, stimulus in enumerate(network.stimuli):
-        if stimulus.native:
-            out.append((f"stimuli[{index}].native", f"Brian2 has no generator with NEST's {stimulus.kind} "
-                        "semantics here; the realized trace is used (exact, not statistical, agreement)."))
+        if stimulus.native and not native_noise(stimulus):
+            what = ("noise with per-neuron parameters" if stimulus.kind == "noise"
+                    else f"NEST's {stimulus.kind} semantics")
+            out.append((f"stimuli[{index}].native", f"Brian2 has no generator with {what} here; the realized "
+                        "trace is used (exact, not statistical, agreement)."))
     for population in network.populations.values():
         if population.native and population.model != "poisson":
             out.append((f"populations.{population.name}.native", f"a {population.model} source has no native "
@@ -560,12 +724,30 @@ def native_fallbacks(network: Network) -> list[tuple[str, str]]:
     return out
 
 
+def _noises(realized: RealizedNetwork, group: GroupPlan,
+            locate: Mapping[str, tuple[str, int]]) -> list[NoisePlan]:
+    plans = []
+    dt, n_steps = realized.dt, realized.network.n_steps
+    for trace in realized.currents:
+        name, offset = locate[trace.target]
+        if name != group.name or not native_noise(trace.spec):
+            continue
+        p = trace.spec.params
+        on = np.zeros(group.n)
+        on[offset + trace.neurons] = 1.0
+        first = int(round(p["start"] / dt))
+        end = min(int(round(p["stop"] / dt)) if math.isfinite(p["stop"]) else n_steps, n_steps)
+        plans.append(NoisePlan(f"noise{trace.index}", float(p["mean"]), float(p["std"]),
+                               max(int(round(p["dt"] / dt)), 1), first, end, on))
+    return plans
+
+
 def _stimuli(realized: RealizedNetwork, group: GroupPlan,
              locate: Mapping[str, tuple[str, int]]) -> list[StimulusPlan]:
     plans = []
     for trace in realized.currents:
         name, offset = locate[trace.target]
-        if name == group.name:
+        if name == group.name and not native_noise(trace.spec):
             plans.append(_stimulus(trace, group.n, offset, realized.dt))
     return plans
 

@@ -9,6 +9,7 @@ RK4 with 10 substeps).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -309,10 +310,153 @@ def test_native_items_without_a_brian2_counterpart_warn_and_run_realized() -> No
     from neurobridge.backends.brian2.adapter import NativeFallbackWarning
 
     data = {"dt": 0.1, "duration": 20.0, "seed": 3, "populations": {"n": {"size": 4, "model": "lif"}},
-            "stimuli": [{"target": "n", "kind": "noise", "mean": 200.0, "std": 50.0, "dt": 0.1, "native": True}],
+            "stimuli": [{"target": "n", "kind": "noise", "mean": [200.0, 210.0, 220.0, 230.0], "std": 50.0,
+                         "dt": 0.1, "native": True}],
             "recordings": [{"population": "n", "variables": ["V_m"]}]}
-    with pytest.warns(NativeFallbackWarning, match=r"stimuli\[0\].native: Brian2 has no generator with NEST's "
-                                                   r"noise semantics here; the realized trace is used"):
+    with pytest.warns(NativeFallbackWarning, match=r"stimuli\[0\].native: Brian2 has no generator with noise with "
+                                                   r"per-neuron parameters here; the realized trace is used"):
         result = _run(data)
     reference = _reference(data)
     assert np.max(np.abs(result.states.value.to_numpy() - reference.states.value.to_numpy())) < 1e-3
+
+
+def test_native_fixed_indegree_from_a_recorded_source_warns() -> None:
+    """A recorded native Poisson source stays a spiking group: PoissonInput could not deliver its spikes."""
+    from neurobridge.backends.brian2.adapter import NativeFallbackWarning
+
+    data = _poisson_input_network("current_exp", 90.0, duration=200.0)
+    data["recordings"].append({"population": "inputs", "variables": ["spikes"]})
+    with pytest.warns(NativeFallbackWarning, match=r"projections\[0\].native: no PoissonInput: its source's "
+                                                   r"spikes are recorded"):
+        result = _run(data)
+    assert result.rates()["inputs"] == pytest.approx(20.0 * 70.0 / 200.0, rel=0.1)  # active 100-170 ms
+
+
+# -- native noise: NEST's noise_generator drawn by Brian2 --------------------------------------------
+
+def _noise_network(std: float, native: bool, duration: float = 500.0) -> dict[str, Any]:
+    """Passive LIF neurons (no threshold in reach) under noise from 5 to 400 ms, redrawn every 0.5 ms."""
+    return {"dt": 0.1, "duration": duration, "seed": 3,
+            "populations": {"n": {"size": 200, "model": "lif", "receptor": "current_exp",
+                                  "params": {"V_th": 1000.0}},
+                            "spare": {"size": 3, "model": "lif", "receptor": "current_exp"}},
+            "stimuli": [{"target": "n", "kind": "noise", "mean": 200.0, "std": std, "dt": 0.5, "start": 5.0,
+                         "stop": 400.0, "native": native}],
+            "recordings": [{"population": "n", "variables": ["V_m"]},
+                           {"population": "spare", "variables": ["V_m"]}]}
+
+
+def _passive_noise_std(std: float, every: int, tau_m: float, C_m: float, dt: float) -> float:
+    """Stationary std of ``V`` under a current redrawn every ``every`` steps (std ``std``), exactly
+    propagated: ``V' = q V + P20 I`` with ``q = exp(-dt/tau_m)``, averaged over the phase of the draw."""
+    q, p20 = math.exp(-dt / tau_m), tau_m / C_m * (1 - math.exp(-dt / tau_m))
+    r = np.arange(1, every + 1)  # steps since the last draw, at the sample
+    blocks = (1 - q ** r) ** 2 + q ** (2 * r) * (1 - q ** every) ** 2 / (1 - q ** (2 * every))
+    return float(std * p20 / (1 - q) * np.sqrt(blocks.mean()))
+
+
+def test_native_noise_switches_on_and_off_on_nest_steps() -> None:
+    """With std 0 a native noise is its mean, on the realized trace's steps: V_m equal to 1e-9 mV."""
+    result, reference = _run(_noise_network(0.0, native=True)), _reference(_noise_network(0.0, native=False))
+    assert _max_dv(result, reference, "n") < 1e-9
+    assert _max_dv(result, reference, "spare") < 1e-9
+
+
+@pytest.mark.parametrize("backend", ["brian2", "numpy", pytest.param("nest", marks=pytest.mark.requires_nest)])
+def test_native_noise_has_the_variance_of_a_noise_generator(backend: str) -> None:
+    """Each neuron draws its own value every 0.5 ms: the V_m spread and its switch-off match the formula.
+
+    ``numpy`` runs the realized trace (the reference has no native draws), ``nest`` its noise_generator.
+    """
+    result = nb.simulate(nb.Network.from_dict(_noise_network(100.0, native=True)), backend=backend,
+                         **({"target": "numpy"} if backend == "brian2" else {}))
+    traces = result.states[result.states.population == "n"].pivot(index="time_ms", columns="neuron",
+                                                                   values="value")
+    stationary = traces.loc[100.0:400.0].to_numpy()
+    expected = _passive_noise_std(100.0, every=5, tau_m=10.0, C_m=250.0, dt=0.1)
+    rest = -70.0
+    assert expected == pytest.approx(0.6274, abs=1e-4)
+    assert stationary.std() == pytest.approx(expected, rel=0.05)
+    assert stationary.mean() == pytest.approx(rest + 10.0 / 250.0 * 200.0, abs=0.05)
+    assert np.all(traces.loc[:5.1].to_numpy() == pytest.approx(rest))  # nothing before the first draw acts
+    assert np.abs(traces.loc[480.0:].to_numpy() - rest).max() < 0.01  # switched off at 400 ms
+    # Independent draws per neuron: the population mean fluctuates ~1/sqrt(200) as much (shared: as much).
+    assert stationary.mean(axis=1).std() < 0.2 * expected
+
+
+# -- native fixed in-degree from a native Poisson source: PoissonInput --------------------------------
+
+def _poisson_input_network(receptor: str, weight: float, native: bool = True,
+                           duration: float = 2000.0) -> dict[str, Any]:
+    """200 LIF neurons, each taking 100 of 500 Poisson sources (20 Hz, 100–1800 ms); ``idle`` none."""
+    return {"dt": 0.1, "duration": duration, "seed": 1,
+            "populations": {
+                "layer": {"size": 200, "model": "lif", "receptor": receptor},
+                "idle": {"size": 10, "model": "lif", "receptor": receptor},
+                "inputs": {"size": 500, "model": "poisson", "native": native,
+                           "params": {"rate": 20.0, "start": 100.0, "stop": min(1800.0, duration - 30.0)}}},
+            "projections": [{"source": "inputs", "target": "layer", "connector": {"fixed_indegree": 100},
+                             "weight": weight, "delay": 1.5, "native": native}],
+            "recordings": [{"population": "layer", "variables": ["spikes"]},
+                           {"population": "idle", "variables": ["spikes"]}]}
+
+
+POISSON_INPUT_WEIGHTS = {"current_delta": 0.8, "current_exp": 90.0, "current_alpha": 35.0,
+                         "conductance_exp": 20.0}
+
+
+@pytest.mark.parametrize("receptor", list(POISSON_INPUT_WEIGHTS))
+def test_native_fixed_indegree_from_native_poisson_is_a_poisson_input(receptor: str) -> None:
+    """PoissonInput's rates agree with the realized network's (measured within 2%), only inside the
+    source's window shifted by the delay, only on the target population."""
+    from neurobridge.backends.brian2 import translate
+    from neurobridge.realize import realize
+
+    data = _poisson_input_network(receptor, POISSON_INPUT_WEIGHTS[receptor])
+    plan = translate.plan(realize(nb.Network.from_dict(data)))
+    (group,) = plan.groups.values()
+    assert [(p.n, p.rate, p.first) for p in group.inputs] == [(100, 20.0, 1000 + 15 - (receptor == "current_delta"))]
+    assert [n.simulated for n in plan.natives] == [False]
+
+    result = _run(data)
+    exact = _reference(_poisson_input_network(receptor, POISSON_INPUT_WEIGHTS[receptor], native=False))
+    rates, expected = result.rates(), exact.rates()
+    assert expected["layer"] > 15.0
+    assert rates["layer"] == pytest.approx(expected["layer"], rel=0.05)
+    assert rates["idle"] == 0.0
+    layer = result.spikes[result.spikes.population == "layer"].time_ms
+    assert layer.min() > 101.5
+    assert layer.max() < 1830.0
+
+
+# -- compiled targets run the native draws too -------------------------------------------------------
+
+def _native_mix(rate: float, mean: float) -> dict[str, Any]:
+    """Native noise, a PoissonInput and a recorded native Poisson source, all in one network."""
+    data = _poisson_input_network("current_exp", 90.0, duration=1000.0)
+    data["populations"]["probe"] = {"size": 100, "model": "poisson", "native": True, "params": {"rate": rate}}
+    data["populations"]["inputs"]["params"]["rate"] = 20.0
+    data["stimuli"] = [{"target": "idle", "kind": "noise", "mean": mean, "std": 50.0, "dt": 1.0, "native": True}]
+    data["recordings"] += [{"population": "probe", "variables": ["spikes"]},
+                           {"population": "idle", "variables": ["V_m"], "interval": 1.0}]
+    return data
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["cython", "cpp_standalone"])
+def test_native_draws_on_compiled_targets(target: str, tmp_path) -> None:
+    """Each target draws its own numbers: rates within 5% of the numpy target's; on cpp_standalone the
+    source rate and noise mean reach the binary through run_args (one compilation)."""
+    options = {"target": target, "build_directory": str(tmp_path)} if target == "cpp_standalone" else {"target": target}
+    baseline = _run(_native_mix(10.0, 300.0))
+    first = _run(_native_mix(10.0, 300.0), **options)
+    assert first.rates()["layer"] == pytest.approx(baseline.rates()["layer"], rel=0.05)
+    assert first.rates()["probe"] == pytest.approx(10.0, rel=0.1)
+    idle = first.states[first.states.time_ms > 100.0].value
+    assert idle.mean() == pytest.approx(-70.0 + 10.0 / 250.0 * 300.0, abs=0.2)
+    if target == "cpp_standalone":
+        second = _run(_native_mix(30.0, 100.0), **options)
+        assert (first.meta["compiled"], second.meta["compiled"]) == (True, False)
+        assert second.rates()["probe"] == pytest.approx(30.0, rel=0.1)
+        idle = second.states[second.states.time_ms > 100.0].value
+        assert idle.mean() == pytest.approx(-70.0 + 10.0 / 250.0 * 100.0, abs=0.2)
