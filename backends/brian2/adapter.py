@@ -61,6 +61,7 @@ class Built:
     spike_monitors: dict[str, Any]
     recorders: list[StateRecorder]
     natives: dict[str, Any]
+    constants: dict[str, dict[str, Any]]  # per group: parameters in its namespace (runtime targets)
     device: Any = None
     directory: str | None = None
     finalizer: Any = field(default=None, repr=False)
@@ -135,7 +136,7 @@ def _run_runtime(realized: RealizedNetwork, plan: Plan, target: str) -> RunOutpu
     with _device(b2, "runtime", target):
         started = time.perf_counter()
         b2.seed(realized.network.seed)  # native draws (connect(p=...), PoissonGroup) follow the seed
-        built = build(realized, plan, b2)
+        built = build(realized, plan, b2, inline=True)
         for obj, attribute, value in assignments(plan, built, b2):
             setattr(obj, attribute, value)
         built_at = time.perf_counter()
@@ -226,12 +227,17 @@ def _output(realized: RealizedNetwork, plan: Plan, built: Built, build_seconds: 
 
 # -- building the objects ----------------------------------------------------------------------------
 
-def build(realized: RealizedNetwork, plan: Plan, b2: Any) -> Built:
-    """Every Brian2 object of the network, structure only (values: :func:`assignments`)."""
+def build(realized: RealizedNetwork, plan: Plan, b2: Any, inline: bool = False) -> Built:
+    """Every Brian2 object of the network, structure only (values: :func:`assignments`).
+
+    ``inline`` (runtime targets) puts the parameters uniform over a group into namespaces as
+    constants, as a hand-written script would; a standalone build keeps them variables for run_args.
+    """
     clock = b2.Clock(dt=realized.dt * b2.ms, name="neurobridge_clock")
     stimuli = {s.name: b2.TimedArray(s.values * b2.pA, dt=s.every * realized.dt * b2.ms, name=s.name)
                for g in plan.groups.values() for s in g.stimuli}
-    groups = {name: _neuron_group(g, clock, stimuli, b2) for name, g in plan.groups.items()}
+    constants = {name: _constants(g, b2) if inline else {} for name, g in plan.groups.items()}
+    groups = {name: _neuron_group(g, clock, stimuli, constants[name], b2) for name, g in plan.groups.items()}
     senders = dict(groups)
     natives = {n.name: b2.NeuronGroup(n.n, n.EQUATIONS, threshold=n.THRESHOLD, clock=clock, name=n.name)
                for n in plan.natives if n.simulated}
@@ -241,18 +247,27 @@ def build(realized: RealizedNetwork, plan: Plan, b2: Any) -> Built:
         s = plan.sources
         senders["sources"] = b2.SpikeGeneratorGroup(s.n * s.layers, s.indices, s.times * b2.ms, clock=clock,
                                                     name="sources")
-    synapses = {s.name: _synapses(s, senders, groups, plan, clock, b2) for s in plan.synapses}
+    synapses = {s.name: _synapses(s, senders, groups, plan, clock, constants[s.target], b2)
+                for s in plan.synapses}
     spike_monitors, recorders = monitors(realized, plan, groups, natives, clock, b2)
     objects = [*senders.values(), *inputs, *synapses.values(), *spike_monitors.values(),
                *(r.monitor for r in recorders)]
-    return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders, natives)
+    return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders, natives,
+                 constants)
 
 
-def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], b2: Any) -> Any:
+def _constants(group: GroupPlan, b2: Any) -> dict[str, Any]:
+    """The group's uniform parameters as Brian2 quantities, by name."""
+    return {name: _quantity(group.params[name][0], translate.to_nest_unit(name, group.membrane), b2)
+            for name in translate.parameter_names(group.membrane, group.receptor) if name in group.shared}
+
+
+def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], constants: dict[str, Any],
+                  b2: Any) -> Any:
     part = translate.MEMBRANES[translate.membrane_key(group.membrane, group.receptor)]
     model = translate.equations(group.membrane, group.receptor, group.method, group.shared, group.stimuli,
-                                group.noises, group.inputs)
-    namespace = {s.name: stimuli[s.name] for s in group.stimuli}
+                                group.noises, group.inputs, frozenset(constants))
+    namespace = {**constants, **{s.name: stimuli[s.name] for s in group.stimuli}}
     neurons = b2.NeuronGroup(group.n, model, threshold=part.threshold, reset=part.reset,
                              refractory="t_refractory" if part.refractory else False, method=group.method,
                              clock=clock, name=group.name, namespace=namespace)
@@ -267,10 +282,10 @@ def _poisson_input(plan: translate.PoissonInputPlan, group: GroupPlan, neurons: 
 
 
 def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any], network: Plan,
-              clock: Any, b2: Any) -> Any:
+              clock: Any, constants: dict[str, Any], b2: Any) -> Any:
     target = network.groups[plan.target]
     unit = translate.DIMENSION[translate.WEIGHT_UNITS[target.receptor]]
-    code = translate.on_pre(target.membrane, target.receptor, plan.channel)
+    code = translate.on_pre(target.membrane, target.receptor, plan.channel, frozenset(constants))
     if plan.tsodyks is not None:
         model = translate.TSODYKS_MODEL.format(unit=unit)
         code = translate.TSODYKS_MARKRAM.format(target=code.replace("weight", "weight*x_stp*u_stp"))
@@ -281,7 +296,7 @@ def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any]
     uniform = plan.uniform_delay
     delay = None if uniform is None else (uniform - early) * network.dt * b2.ms
     synapses = b2.Synapses(senders[plan.source], groups[plan.target], model, on_pre=code, delay=delay,
-                           clock=clock, name=plan.name)
+                           clock=clock, name=plan.name, namespace=dict(constants))
     if early:
         synapses.pre.when = "after_groups"
     if plan.probability is not None:
@@ -302,6 +317,8 @@ def assignments(plan: Plan, built: Built, b2: Any) -> list[tuple[Any, str, Any]]
         obj = built.groups[name]
         shared = group.shared
         for parameter in translate.parameter_names(group.membrane, group.receptor):
+            if parameter in built.constants[name]:
+                continue
             values = group.params[parameter]
             unit = translate.to_nest_unit(parameter, group.membrane)
             value = values[0] if parameter in shared else values

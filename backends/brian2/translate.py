@@ -208,8 +208,12 @@ def membrane_key(membrane: str, receptor: str) -> str:
 
 def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
               stimuli: list[StimulusPlan], noises: list[NoisePlan] = (),
-              inputs: list[PoissonInputPlan] = ()) -> str:
-    """The full equation string of a pair, parameters declared shared where uniform."""
+              inputs: list[PoissonInputPlan] = (), constants: frozenset[str] = frozenset()) -> str:
+    """The full equation string of a pair, parameters declared shared where uniform.
+
+    ``constants`` are left undeclared: the group's namespace holds them (runtime targets, where
+    nothing is passed as run_args, and Brian2 then has fewer variables to analyse and look up).
+    """
     part = MEMBRANES[membrane_key(membrane, receptor)]
     syn = _receptor(receptor, exact_map=method == "euler")
     lines = [part.equations, syn.equations]
@@ -229,6 +233,8 @@ def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
         lines += [f"{pin.name}_weight : {unit} (constant)",
                   *(f"{pin.name}_{p} : integer (constant, shared)" for p in ("first", "end"))]
     for name in parameter_names(membrane, receptor):
+        if name in constants:
+            continue
         flag = " (constant, shared)" if name in shared else " (constant)"
         lines.append(f"{name} : {DIMENSION[to_nest_unit(name, membrane)]}{flag}")
     return "\n".join(lines)
@@ -241,10 +247,15 @@ def parameter_names(membrane: str, receptor: str) -> tuple[str, ...]:
     return names + (("t_refractory",) if part.refractory else ())
 
 
-def on_pre(membrane: str, receptor: str, channel: str) -> str:
-    """The statement a spike runs on its target (``delta``: the jump, dropped while refractory)."""
+def on_pre(membrane: str, receptor: str, channel: str, constants: frozenset[str] = frozenset()) -> str:
+    """The statement a spike runs on its target (``delta``: the jump, dropped while refractory).
+
+    A target parameter among ``constants`` is read from the synapses' namespace, not ``<name>_post``.
+    """
     code = _receptor(receptor, exact_map=False).on_pre[channel]
     guard = "*int(not_refractory_post)" if MEMBRANES[membrane_key(membrane, receptor)].refractory else ""
+    for name in constants:
+        code = code.replace(f"{name}_post", name)
     return code.replace("{guard}", guard)
 
 
