@@ -290,7 +290,7 @@ def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any]
         model = translate.TSODYKS_MODEL.format(unit=unit)
         code = translate.TSODYKS_MARKRAM.format(target=code.replace("weight", "weight*x_stp*u_stp"))
     else:
-        model = f"weight : {unit} (constant)"
+        model = f"weight : {unit} (constant{', shared' if plan.shared_weight else ''})"
     # current_delta jumps V before the threshold: its pathway reads the previous step's spikes.
     early = plan.channel == "delta"
     uniform = plan.uniform_delay
@@ -349,7 +349,7 @@ def assignments(plan: Plan, built: Built, b2: Any) -> list[tuple[Any, str, Any]]
 
 def _synapse_values(plan: SynapsePlan, network: Plan, obj: Any, b2: Any) -> list[tuple[Any, str, Any]]:
     unit = translate.WEIGHT_UNITS[network.groups[plan.target].receptor]
-    weights = plan.weights[0] if plan.probability is not None else plan.weights
+    weights = plan.weights[0] if plan.shared_weight else plan.weights
     out = [(obj, "weight", _quantity(weights, unit, b2))]
     if plan.tsodyks is not None:
         p = plan.tsodyks

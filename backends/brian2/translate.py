@@ -27,6 +27,21 @@ is chosen to land every event on the reference's step:
   timestep(refractory)``, counted from the spike step, so
   ``refractory = (round(t_ref/dt) + 1) dt`` clamps the ``round(t_ref/dt)``
   steps that NEST clamps.
+
+``native: true`` items that Brian2 draws itself keep NEST's windows and
+steps, so only the random numbers differ from a NEST ``native`` run:
+
+* a Poisson population is a group firing on ``rand() < rate*dt`` in the
+  steps whose stamps fall in ``(start, stop]`` (:class:`NativePoisson`);
+* a fixed in-degree projection from an unrecorded one is a ``PoissonInput``
+  (one binomial count per neuron and step, independent across targets, as
+  NEST's ``poisson_generator`` gives each target its own train), with the
+  source's window shifted by the delay (:class:`PoissonInputPlan`);
+* a noise stimulus is NEST's ``noise_generator``: each neuron draws
+  ``mean + std*randn()`` every noise ``dt`` from ``start`` and holds it
+  (:class:`NoisePlan`). Brian2's ``xi`` would be white noise integrated by
+  a stochastic method, a different process with a different ``V_m``
+  variance, and it rules out the exact integrators.
 """
 
 from __future__ import annotations
@@ -35,6 +50,7 @@ import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -365,7 +381,7 @@ class GroupPlan:
     noises: list[NoisePlan] = field(default_factory=list)
     inputs: list[PoissonInputPlan] = field(default_factory=list)
 
-    @property
+    @cached_property
     def shared(self) -> frozenset[str]:
         return frozenset(k for k, v in self.params.items() if v.size and np.all(v == v[0]))
 
@@ -423,6 +439,11 @@ class SynapsePlan:
     probability: float | None = None  # native connect(p=...)
 
     @property
+    def shared_weight(self) -> bool:
+        """One weight for every synapse: declared shared (one value to look up and to pass as run_args)."""
+        return self.tsodyks is None and bool(self.weights.size) and bool(np.all(self.weights == self.weights[0]))
+
+    @property
     def uniform_delay(self) -> int | None:
         return int(self.delays[0]) if self.delays.size and np.all(self.delays == self.delays[0]) else None
 
@@ -461,7 +482,7 @@ class Plan:
             digest.update(repr((native.name, native.n, native.simulated)).encode())
         for syn in self.synapses:
             digest.update(repr((syn.name, syn.source, syn.target, syn.channel, syn.tsodyks is not None,
-                                syn.probability, syn.uniform_delay)).encode())
+                                syn.probability, syn.uniform_delay, syn.shared_weight)).encode())
             digest.update(syn.i.tobytes() + syn.j.tobytes() + syn.delays.tobytes())
         return digest.hexdigest()[:16]
 
