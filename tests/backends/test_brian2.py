@@ -410,6 +410,7 @@ def test_native_fixed_indegree_from_native_poisson_is_a_poisson_input(receptor: 
     """PoissonInput's rates agree with the realized network's (measured within 2%), only inside the
     source's window shifted by the delay, only on the target population."""
     from neurobridge.backends.brian2 import translate
+
     from neurobridge.realize import realize
 
     data = _poisson_input_network(receptor, POISSON_INPUT_WEIGHTS[receptor])
