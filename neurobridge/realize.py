@@ -324,17 +324,18 @@ def _draw_partners(rows: int, n: int, high: int, exclude_self: bool, multapses: 
     draws = rng.integers(0, available, (rows, n))
     if exclude_self:
         draws += draws >= own
-    if not multapses:
-        while True:
-            ordered = np.sort(draws, axis=1)
-            repeated = np.any(ordered[:, 1:] == ordered[:, :-1], axis=1)
-            if not repeated.any():
-                break
-            redo = np.flatnonzero(repeated)
-            fresh = rng.integers(0, available, (redo.size, n))
-            if exclude_self:
-                fresh += fresh >= own[redo]
-            draws[redo] = fresh
+    while not multapses:
+        # Redraw only the repeats (redrawing whole rows would almost never end once n^2 >> high). The
+        # procedure treats every partner label alike, so each row ends as a uniform n-subset.
+        order = np.argsort(draws, axis=1, kind="stable")
+        ordered = np.take_along_axis(draws, order, axis=1)
+        row, column = np.nonzero(ordered[:, 1:] == ordered[:, :-1])
+        if not row.size:
+            break
+        fresh = rng.integers(0, available, row.size)
+        if exclude_self:
+            fresh += fresh >= row
+        draws[row, order[row, column + 1]] = fresh
     return draws
 
 

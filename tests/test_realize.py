@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 
 import neurobridge as nb
 
@@ -78,6 +79,17 @@ def test_no_autapses_no_multapses() -> None:
     assert not np.any(projection.sources == projection.targets)
     pairs = projection.sources * 50 + projection.targets
     assert np.unique(pairs).size == pairs.size == 50 * 40
+
+
+def test_no_multapses_when_the_in_degree_is_a_fifth_of_the_sources() -> None:
+    """1000 of 5000 per row: whole-row rejection would need ~e^100 tries; every row is a uniform subset."""
+    data = two_populations({"fixed_indegree": 1000, "allow_multapses": False}, n_source=5000, n_target=200)
+    projection = realize(data).projections[0]
+    pairs = projection.sources.astype(np.int64) * 200 + projection.targets
+    assert np.unique(pairs).size == pairs.size == 200 * 1000
+    counts = np.bincount(projection.sources, minlength=5000)  # each source: Binomial(200, 0.2)
+    assert counts.mean() == 40.0
+    assert counts.var() == pytest.approx(200 * 0.2 * 0.8, rel=0.1)
 
 
 def test_all_to_all_one_to_one_total_number_and_list() -> None:
