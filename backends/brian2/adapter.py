@@ -301,8 +301,10 @@ def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any]
         synapses.pre.when = "after_groups"
     if plan.probability is not None:
         (i0, i1), (j0, j1) = plan.i, plan.j
-        synapses.connect(condition=f"i >= {i0} and i < {i1} and j >= {j0} and j < {j1}",
-                         p=plan.probability)
+        condition = f"i >= {i0} and i < {i1} and j >= {j0} and j < {j1}"
+        if not plan.autapses:
+            condition += f" and i - {i0} != j - {j0}"
+        synapses.connect(condition=condition, p=plan.probability)
     else:
         synapses.connect(i=plan.i, j=plan.j)
     if uniform is None:

@@ -437,6 +437,7 @@ class SynapsePlan:
     delays: np.ndarray  # in steps
     tsodyks: dict[str, float] | None = None
     probability: float | None = None  # native connect(p=...)
+    autapses: bool = True  # native: whether i == j may connect (a projection onto its own source)
 
     @property
     def shared_weight(self) -> bool:
@@ -482,7 +483,8 @@ class Plan:
             digest.update(repr((native.name, native.n, native.simulated)).encode())
         for syn in self.synapses:
             digest.update(repr((syn.name, syn.source, syn.target, syn.channel, syn.tsodyks is not None,
-                                syn.probability, syn.uniform_delay, syn.shared_weight)).encode())
+                                syn.probability, syn.autapses, syn.uniform_delay,
+                                syn.shared_weight)).encode())
             digest.update(syn.i.tobytes() + syn.j.tobytes() + syn.delays.tobytes())
         return digest.hexdigest()[:16]
 
@@ -629,7 +631,7 @@ def _synapses(realized: RealizedNetwork, groups: Mapping[str, GroupPlan],
             continue
         source, source_offset = locate[projection.source]
         steps = np.round(projection.delays / dt).astype(np.int64)
-        if projection.spec.native and projection.spec.connector.rule == "fixed_probability":
+        if native_probability(projection.spec):
             plans.extend(_native(projection, group, source, source_offset, target_offset, realized))
             continue
         i, j = projection.sources + source_offset, projection.targets + target_offset
@@ -665,9 +667,6 @@ def _native(projection: RealizedProjection, group: GroupPlan, source: str, sourc
             target_offset: int, realized: RealizedNetwork) -> list[SynapsePlan]:
     """``native: true`` fixed_probability: Brian2 draws the connections; weight and delay are scalars."""
     spec = projection.spec
-    if not isinstance(spec.weight, float) or not isinstance(spec.delay, float):
-        raise ValueError(f"projections[{projection.index}]: native connections take a scalar weight "
-                         f"and delay, got {spec.weight!r} and {spec.delay!r}.")
     weights = np.array([spec.weight])
     channel, (_, value) = next((c, mv) for c, mv in _channels(group.receptor, weights).items() if mv[0][0])
     n_source = realized.populations[projection.source].size
@@ -676,7 +675,14 @@ def _native(projection: RealizedProjection, group: GroupPlan, source: str, sourc
     j = np.array([target_offset, target_offset + n_target], dtype=np.int64)
     steps = np.array([int(round(spec.delay / realized.dt))])
     return [SynapsePlan(f"native{projection.index}_{channel}", source, group.name, channel, i, j, value,
-                        steps, probability=float(spec.connector.params["p"]))]
+                        steps, probability=float(spec.connector.params["p"]),
+                        autapses=spec.source != spec.target or spec.connector.allow_autapses)]
+
+
+def native_probability(projection: Projection) -> bool:
+    """Whether a projection is drawn by ``connect(p=...)``: native fixed_probability, scalar weight and delay."""
+    return (projection.native and projection.connector.rule == "fixed_probability"
+            and isinstance(projection.weight, float) and isinstance(projection.delay, float))
 
 
 def _poisson_input(projection: RealizedProjection, group: GroupPlan, offset: int,
@@ -732,10 +738,13 @@ def native_fallbacks(network: Network) -> list[tuple[str, str]]:
     """``(field, message)`` for every ``native: true`` item this adapter builds from realized arrays."""
     out = []
     for index, projection in enumerate(network.projections):
-        if not projection.native or projection.connector.rule == "fixed_probability":
+        if not projection.native or native_probability(projection):
             continue
         rule = projection.connector.rule
-        if rule == "fixed_indegree":
+        if rule == "fixed_probability":
+            out.append((f"projections[{index}].native", "connect(p=...) takes one scalar weight and delay; "
+                        "the realized connections are used (exact, not statistical, agreement)."))
+        elif rule == "fixed_indegree":
             obstacle = poisson_input_obstacle(network, projection)
             if obstacle is not None:
                 out.append((f"projections[{index}].native", f"no PoissonInput: {obstacle}; the realized "

@@ -461,3 +461,36 @@ def test_native_draws_on_compiled_targets(target: str, tmp_path) -> None:
         assert second.rates()["probe"] == pytest.approx(30.0, rel=0.1)
         idle = second.states[second.states.time_ms > 100.0].value
         assert idle.mean() == pytest.approx(-70.0 + 10.0 / 250.0 * 100.0, abs=0.2)
+
+
+def test_native_recurrent_probability_respects_allow_autapses() -> None:
+    """connect(p=1) onto its own source without autapses: every pair but i == j, counted in Brian2."""
+    import brian2 as b2
+    from neurobridge.backends.brian2 import adapter, translate
+
+    from neurobridge.realize import realize
+
+    data = {"dt": 0.1, "duration": 5.0, "seed": 2,
+            "populations": {"other": {"size": 5, "model": "lif"}, "a": {"size": 20, "model": "lif"}},
+            "projections": [{"source": "a", "target": "a", "weight": 0.1, "delay": 1.0, "native": True,
+                             "connector": {"fixed_probability": 1.0, "allow_autapses": False}}]}
+    realized = realize(nb.Network.from_dict(data))
+    plan = translate.plan(realized)
+    with adapter._device(b2, "runtime", "numpy"):
+        built = adapter.build(realized, plan, b2)
+        (synapses,) = built.synapses.values()
+        i, j = np.asarray(synapses.i[:]), np.asarray(synapses.j[:])
+    assert i.size == 20 * 19
+    assert np.all((i >= 5) & (j >= 5)) and not np.any(i == j)
+
+
+def test_native_probability_with_distributed_weights_warns_and_runs_realized() -> None:
+    from neurobridge.backends.brian2.adapter import NativeFallbackWarning
+
+    data = networks.feedforward("current_exp", n=20, duration=50.0)
+    data["projections"][0].update({"connector": {"fixed_probability": 0.4}, "native": True})
+    with pytest.warns(NativeFallbackWarning, match=r"projections\[0\].native: connect\(p=...\) takes one "
+                                                   r"scalar weight and delay"):
+        result = _run(data)
+    reference = _reference(data)
+    assert _max_dv(result, reference, "layer") < 1e-3
