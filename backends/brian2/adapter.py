@@ -135,7 +135,7 @@ def _run_runtime(realized: RealizedNetwork, plan: Plan, target: str) -> RunOutpu
 
     with _device(b2, "runtime", target):
         started = time.perf_counter()
-        b2.seed(realized.network.seed)  # native draws (connect(p=...), PoissonGroup) follow the seed
+        b2.seed(realized.network.seed)  # native draws (connect(p=...), sources, inputs, noise) follow the seed
         built = build(realized, plan, b2, inline=True)
         for obj, attribute, value in assignments(plan, built, b2):
             setattr(obj, attribute, value)

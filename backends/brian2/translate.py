@@ -617,6 +617,12 @@ def _channels(receptor: str, weights: np.ndarray) -> dict[str, tuple[np.ndarray,
     return {"ex": (~inhibitory, value), "in": (inhibitory, value)}
 
 
+def _channel_of(receptor: str, weight: float) -> tuple[str, np.ndarray]:
+    """The channel one scalar weight goes to, and the value it adds there (as a 1-element array)."""
+    return next((channel, value) for channel, (mask, value) in _channels(receptor, np.array([weight])).items()
+                if mask[0])
+
+
 def _synapses(realized: RealizedNetwork, groups: Mapping[str, GroupPlan],
               locate: Mapping[str, tuple[str, int]], sources: SourcePlan | None,
               inputs: set[int]) -> list[SynapsePlan]:
@@ -667,8 +673,7 @@ def _native(projection: RealizedProjection, group: GroupPlan, source: str, sourc
             target_offset: int, realized: RealizedNetwork) -> list[SynapsePlan]:
     """``native: true`` fixed_probability: Brian2 draws the connections; weight and delay are scalars."""
     spec = projection.spec
-    weights = np.array([spec.weight])
-    channel, (_, value) = next((c, mv) for c, mv in _channels(group.receptor, weights).items() if mv[0][0])
+    channel, value = _channel_of(group.receptor, spec.weight)
     n_source = realized.populations[projection.source].size
     n_target = realized.populations[projection.target].size
     i = np.array([source_offset, source_offset + n_source], dtype=np.int64)  # index ranges, not pairs
@@ -689,8 +694,7 @@ def _poisson_input(projection: RealizedProjection, group: GroupPlan, offset: int
                    realized: RealizedNetwork) -> PoissonInputPlan:
     """A native fixed in-degree projection from a native Poisson source, as one ``PoissonInput``."""
     spec, source = projection.spec, realized.populations[projection.source]
-    channel, (_, value) = next((c, mv) for c, mv in _channels(group.receptor, np.array([spec.weight])).items()
-                               if mv[0][0])
+    channel, value = _channel_of(group.receptor, spec.weight)
     weight = np.zeros(group.n)
     weight[offset:offset + realized.populations[projection.target].size] = value[0]
     delay = int(round(spec.delay / realized.dt)) - (channel == "delta")  # delta: the step before, see above
