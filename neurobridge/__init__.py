@@ -9,6 +9,7 @@
 from .errors import (
                      BackendNotFoundError,
                      InvalidValueError,
+                     NativeFallbackWarning,
                      NeurobridgeError,
                      UnknownNameError,
                      UnknownParameterError,
@@ -25,5 +26,5 @@ __all__ = [
     "Network", "load", "realize", "RealizedNetwork", "simulate", "Result", "load_result",
     "available_backends", "capabilities", "get_backend",
     "NeurobridgeError", "InvalidValueError", "UnknownNameError", "UnknownParameterError",
-    "UnsupportedModelError", "BackendNotFoundError",
+    "UnsupportedModelError", "BackendNotFoundError", "NativeFallbackWarning",
 ]

@@ -11,6 +11,11 @@ import difflib
 from collections.abc import Iterable
 
 
+class NativeFallbackWarning(UserWarning):
+    """``native: true`` asked for something the simulator has no generator or rule for: the realized
+    arrays run instead (exact rather than statistical agreement). The message names the field."""
+
+
 class NeurobridgeError(Exception):
     """Base class of every error neurobridge raises on bad input."""
 

@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurobridge.backend import Backend, Capabilities
-from neurobridge.errors import InvalidValueError
+from neurobridge.errors import InvalidValueError, NativeFallbackWarning
 from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
@@ -42,10 +42,6 @@ from neurobridge.results import RunOutput
 from . import translate
 from .recording import StateRecorder, monitors, read_spikes, read_states
 from .translate import SCALE, GroupPlan, Plan, SynapsePlan
-
-
-class NativeFallbackWarning(UserWarning):
-    """``native: true`` asked for something Brian2 has no generator or rule for: the realized arrays run."""
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 

@@ -18,12 +18,13 @@ from typing import Any
 
 from neurobridge import catalog
 from neurobridge.backend import Backend, Capabilities
+from neurobridge.errors import NativeFallbackWarning
 from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
 
 from .recording import attach, read_spikes, read_states
-from .translate import MODEL_NAMES, build, check_network
+from .translate import MODEL_NAMES, build, check_network, native_fallbacks
 
 #: NEST's RNG seed must lie in (0, 2^32 - 1).
 _SEED_RANGE = 2**32 - 2
@@ -46,7 +47,9 @@ class NestBackend(Backend):
             "aeif_*: GSL RKF45 (gsl_error_tol 1e-6); izhikevich: forward Euler (consistent_integration).",
             "tsodyks_markram from a spike source: relayed through parrot_neuron (no source spike at dt).",
             "native: NEST's connection rules, poisson_generator (through parrots, one dt later), "
-            "noise/dc/ac generators; statistical agreement only.",
+            "noise/dc/ac generators; statistical agreement only. What NEST cannot express (other "
+            "rules or distributions, per-neuron generator parameters) runs on the realized arrays, "
+            "with a NativeFallbackWarning naming the field.",
         ),
     )
 
@@ -56,7 +59,10 @@ class NestBackend(Backend):
 
     @classmethod
     def check(cls, network: Network) -> None:
+        """Refuse what NEST cannot take; say, once per item, where ``native: true`` falls back."""
         check_network(network)
+        for where, what in native_fallbacks(network):
+            warnings.warn(f"{where}: {what}", NativeFallbackWarning, stacklevel=2)
 
     def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
         """Reset NEST, build ``realized``, simulate its duration and read the records back.

@@ -21,7 +21,7 @@ import numpy as np
 
 from neurobridge import catalog, values
 from neurobridge.errors import InvalidValueError, UnsupportedModelError
-from neurobridge.model import Network, Population
+from neurobridge.model import Network, Population, Projection
 from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
 
 Transform = Callable[[np.ndarray], np.ndarray]
@@ -375,9 +375,34 @@ def connect(nest: ModuleType, projection: RealizedProjection, realized: Realized
 
 def native_expressible(projection: RealizedProjection) -> bool:
     """True when NEST has the projection's rule and its weight and delay distributions."""
-    spec = projection.spec
+    return _expressible(projection.spec)
+
+
+def _expressible(spec: Projection) -> bool:
     return spec.connector.rule in NATIVE_RULES and all(
         _native_value_possible(value) for value in (spec.weight, spec.delay))
+
+
+def native_fallbacks(network: Network) -> list[tuple[str, str]]:
+    """``(field, message)`` for every ``native: true`` item NEST builds from the realized arrays."""
+    out = []
+    for index, projection in enumerate(network.projections):
+        if projection.native and not _expressible(projection):
+            out.append((f"projections[{index}].native", f"NEST has no native {projection.connector.rule} rule "
+                        "with these weights and delays; the realized connections are used (exact, not "
+                        "statistical, agreement)."))
+    for index, stimulus in enumerate(network.stimuli):
+        element = NATIVE_STIMULI.get(stimulus.kind)
+        if stimulus.native and (element is None or not _scalar_params(stimulus.params, element)):
+            what = f"a {element.name} takes one value per parameter" if element else \
+                f"NEST has no generator for {stimulus.kind}"
+            out.append((f"stimuli[{index}].native", f"{what}; the realized trace is used (exact, not "
+                        "statistical, agreement)."))
+    for population in network.populations.values():
+        if population.native and population.is_source and population.model not in NATIVE_SOURCES:
+            out.append((f"populations.{population.name}.native", f"a {population.model} source has no "
+                        "native NEST generator; its realized spike trains are used."))
+    return out
 
 
 def _native_value_possible(spec: Any) -> bool:
@@ -431,7 +456,7 @@ def inject(nest: ModuleType, trace: CurrentTrace, built: Built, dt: float) -> No
     """A current into its neurons through generators with delay ``dt`` (on from the step after a change)."""
     targets = built.ids(trace.target, trace.neurons)
     element = NATIVE_STIMULI.get(trace.spec.kind)
-    if trace.spec.native and element is not None and _scalar_params(trace, element):
+    if trace.spec.native and element is not None and _scalar_params(trace.spec.params, element):
         generator = nest.Create(element.name, 1, params=_generator_status(element, trace.spec.params))
         _connect_generators(nest, np.full(targets.size, _first_id(generator)), targets, dt)
     elif trace.times.size and trace.shared:
@@ -445,9 +470,8 @@ def inject(nest: ModuleType, trace: CurrentTrace, built: Built, dt: float) -> No
         _connect_generators(nest, _first_id(generators) + np.arange(targets.size), targets, dt)
 
 
-def _scalar_params(trace: CurrentTrace, element: NestElement) -> bool:
+def _scalar_params(params: Mapping[str, Any], element: NestElement) -> bool:
     """A native generator has one value per parameter; per-neuron values take the realized trace."""
-    params = trace.spec.params
     return all(not isinstance(params.get(t.neutral), (dict, list)) for t in element.parameters)
 
 

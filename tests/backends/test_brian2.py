@@ -307,13 +307,11 @@ def test_izhikevich_tutorial_network_rates_agree() -> None:
 
 
 def test_native_items_without_a_brian2_counterpart_warn_and_run_realized() -> None:
-    from neurobridge.backends.brian2.adapter import NativeFallbackWarning
-
     data = {"dt": 0.1, "duration": 20.0, "seed": 3, "populations": {"n": {"size": 4, "model": "lif"}},
             "stimuli": [{"target": "n", "kind": "noise", "mean": [200.0, 210.0, 220.0, 230.0], "std": 50.0,
                          "dt": 0.1, "native": True}],
             "recordings": [{"population": "n", "variables": ["V_m"]}]}
-    with pytest.warns(NativeFallbackWarning, match=r"stimuli\[0\].native: Brian2 has no generator with noise with "
+    with pytest.warns(nb.NativeFallbackWarning, match=r"stimuli\[0\].native: Brian2 has no generator with noise with "
                                                    r"per-neuron parameters here; the realized trace is used"):
         result = _run(data)
     reference = _reference(data)
@@ -322,11 +320,9 @@ def test_native_items_without_a_brian2_counterpart_warn_and_run_realized() -> No
 
 def test_native_fixed_indegree_from_a_recorded_source_warns() -> None:
     """A recorded native Poisson source stays a spiking group: PoissonInput could not deliver its spikes."""
-    from neurobridge.backends.brian2.adapter import NativeFallbackWarning
-
     data = _poisson_input_network("current_exp", 90.0, duration=200.0)
     data["recordings"].append({"population": "inputs", "variables": ["spikes"]})
-    with pytest.warns(NativeFallbackWarning, match=r"projections\[0\].native: no PoissonInput: its source's "
+    with pytest.warns(nb.NativeFallbackWarning, match=r"projections\[0\].native: no PoissonInput: its source's "
                                                    r"spikes are recorded"):
         result = _run(data)
     assert result.rates()["inputs"] == pytest.approx(20.0 * 70.0 / 200.0, rel=0.1)  # active 100-170 ms
@@ -485,11 +481,9 @@ def test_native_recurrent_probability_respects_allow_autapses() -> None:
 
 
 def test_native_probability_with_distributed_weights_warns_and_runs_realized() -> None:
-    from neurobridge.backends.brian2.adapter import NativeFallbackWarning
-
     data = networks.feedforward("current_exp", n=20, duration=50.0)
     data["projections"][0].update({"connector": {"fixed_probability": 0.4}, "native": True})
-    with pytest.warns(NativeFallbackWarning, match=r"projections\[0\].native: connect\(p=...\) takes one "
+    with pytest.warns(nb.NativeFallbackWarning, match=r"projections\[0\].native: connect\(p=...\) takes one "
                                                    r"scalar weight and delay"):
         result = _run(data)
     reference = _reference(data)

@@ -377,3 +377,27 @@ def test_initial_values_reach_nest_for_every_settable_state() -> None:
     mine, ref = _run(data), _run(data, "numpy")
     np.testing.assert_allclose(mine.states.value, ref.states.value, atol=1e-6)
     assert mine.trace("cells", "I_syn_in", 2).iloc[0] == pytest.approx(-60.0 * np.exp(-0.1 / 2.0))
+
+
+def test_native_items_nest_cannot_express_warn_and_run_realized() -> None:
+    """A ring rule, per-neuron noise means and a regular source have no NEST-native form: each warns
+    with its field, and the run is the realized network's, spike for spike."""
+    data = {"dt": 0.1, "duration": 100.0, "seed": 4,
+            "populations": {"clock": {"size": 5, "model": "regular", "params": {"rate": 100.0}, "native": True},
+                            "ring": {"size": 20, "model": "lif", "receptor": "current_exp",
+                                     "params": {**networks.LIF, "I_e": 300.0}}},
+            "projections": [{"source": "ring", "target": "ring", "connector": {"ring": {"radius": 0.5}},
+                             "weight": 30.0, "delay": 1.0, "native": True},
+                            {"source": "clock", "target": "ring", "connector": "all_to_all", "weight": 20.0,
+                             "delay": 1.0}],
+            "stimuli": [{"target": "ring", "kind": "noise", "mean": {"linspace": [50.0, 150.0]}, "std": 40.0,
+                         "dt": 1.0, "native": True}],
+            "recordings": [{"population": "ring", "variables": ["spikes"]}]}
+    with pytest.warns(nb.NativeFallbackWarning) as caught:
+        result = _run(data)
+    assert sorted(str(w.message).split(":")[0] for w in caught) == [
+        "populations.clock.native", "projections[0].native", "stimuli[0].native"]
+    assert "a noise_generator takes one value per parameter" in " ".join(str(w.message) for w in caught)
+    reference = nb.simulate(nb.Network.from_dict(data), backend="numpy")
+    assert len(reference.spikes) > 20
+    pd.testing.assert_frame_equal(result.spikes, reference.spikes)
