@@ -5,6 +5,8 @@ Two cases, the networks of ``tests/backends/test_brian2.py``:
 * PoissonInput: 200 LIF neurons, each taking 100 of 500 Poisson sources (20 Hz, 100-1800 ms) through a
   fixed in-degree, per receptor. Mean rate of the realized network on the reference, of Brian2's
   PoissonInput and of NEST's poisson_generator (native), and Brian2's wall time native vs realized.
+* The same at in-degree 1000 of 5000 sources (weight 9 pA, 1 s), with and without multapses: rates of
+  single draws, and Brian2's run time (simulation loop only) native vs realized.
 * Noise: 200 passive neurons under NEST noise_generator noise (std 100 pA, redrawn every 0.5 ms):
   the stationary V_m spread against the exact formula.
 
@@ -53,6 +55,25 @@ def poisson_input(backends: list[str]) -> None:
               f"{row.get('nest', float('nan')):9.2f}{native_seconds:11.2f}{realized_seconds:12.2f}")
 
 
+def large_in_degree(backends: list[str]) -> None:
+    print("\nin-degree 1000 of 5000: layer rate (Hz); brian2 run seconds")
+    for native, multapses in ((True, True), (True, False), (False, True), (False, False)):
+        data = _poisson_input_network("current_exp", 9.0, native=native, duration=1000.0)
+        data["populations"]["inputs"]["size"] = 5000
+        data["projections"][0]["connector"] = {"fixed_indegree": 1000, "allow_multapses": multapses}
+        cells = []
+        for backend in backends:
+            if native and backend == "numpy":
+                continue  # the reference has no native draws
+            if native and backend == "brian2" and not multapses:
+                continue  # PoissonInput's inputs are independent either way
+            result, _ = _simulate(data, backend)
+            run = f" ({result.meta['run_seconds']:.2f} s)" if backend == "brian2" else ""
+            cells.append(f"{backend} {result.rates()['layer']:.2f}{run}")
+        kind = "native" if native else "realized"
+        print(f"{kind:<9}multapses {str(multapses):<6}" + "   ".join(cells))
+
+
 def noise(backends: list[str]) -> None:
     expected = _passive_noise_std(100.0, every=5, tau_m=10.0, C_m=250.0, dt=0.1)
     print(f"\nnoise: stationary V_m std (mV), formula {expected:.4f}")
@@ -70,6 +91,7 @@ def main() -> None:
     backends = parser.parse_args().backends.split(",")
     warnings.simplefilter("ignore")
     poisson_input(backends)
+    large_in_degree(backends)
     noise(backends)
 
 
