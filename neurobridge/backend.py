@@ -62,6 +62,12 @@ class Backend(ABC):
         """
         return None
 
+    @classmethod
+    def native_fallbacks(cls, network: Network) -> list[tuple[str, str]]:
+        """``(field, message)`` for every ``native: true`` item this backend builds from the realized
+        arrays instead of its simulator's own draws (default: none). Validation warns once per item."""
+        return []
+
     @abstractmethod
     def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
         """Build ``realized`` in the simulator, run it for its duration and read the records back."""

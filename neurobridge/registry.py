@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import time
+import warnings
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
 from .backend import Backend, Capabilities
-from .errors import BackendNotFoundError, UnknownNameError, UnsupportedModelError, did_you_mean, unknown
+from .errors import (
+    BackendNotFoundError,
+    NativeFallbackWarning,
+    UnknownNameError,
+    UnsupportedModelError,
+    did_you_mean,
+    unknown,
+)
 from .model import Network
 from .realize import RealizedNetwork, realize
 from .results import Result, spikes_frame, states_frame
@@ -81,7 +89,10 @@ def check_supported(network: Network, name: str) -> None:
     for i, stimulus in enumerate(network.stimuli):
         if stimulus.kind not in caps.stimuli:
             refuse(f"the stimulus {stimulus.kind}", "stimuli", stimulus.kind, f"stimuli[{i}].kind")
-    _registered()[name].check(network)
+    backend = _registered()[name]
+    backend.check(network)
+    for where, what in backend.native_fallbacks(network):
+        warnings.warn(f"{where}: {what}", NativeFallbackWarning, stacklevel=3)
 
 
 def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:

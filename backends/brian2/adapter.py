@@ -22,7 +22,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-import warnings
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurobridge.backend import Backend, Capabilities
-from neurobridge.errors import InvalidValueError, NativeFallbackWarning
+from neurobridge.errors import InvalidValueError
 from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
@@ -100,10 +99,8 @@ class Brian2Backend(Backend):
         return f"brian2 {brian2.__version__}"
 
     @classmethod
-    def check(cls, network: Network) -> None:
-        """Say, once per item, where ``native: true`` falls back to the realized arrays."""
-        for where, what in translate.native_fallbacks(network):
-            warnings.warn(f"{where}: {what}", NativeFallbackWarning, stacklevel=2)
+    def native_fallbacks(cls, network: Network) -> list[tuple[str, str]]:
+        return translate.native_fallbacks(network)
 
     def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
         target = options.get("target", "numpy")

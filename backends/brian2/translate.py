@@ -686,8 +686,12 @@ def _native(projection: RealizedProjection, group: GroupPlan, source: str, sourc
 
 def native_probability(projection: Projection) -> bool:
     """Whether a projection is drawn by ``connect(p=...)``: native fixed_probability, scalar weight and delay."""
-    return (projection.native and projection.connector.rule == "fixed_probability"
-            and isinstance(projection.weight, float) and isinstance(projection.delay, float))
+    return projection.native and projection.connector.rule == "fixed_probability" and _scalar(projection)
+
+
+def _scalar(projection: Projection) -> bool:
+    """One weight and one delay for every synapse (what connect(p=...) and PoissonInput take)."""
+    return isinstance(projection.weight, float) and isinstance(projection.delay, float)
 
 
 def _poisson_input(projection: RealizedProjection, group: GroupPlan, offset: int,
@@ -725,7 +729,7 @@ def poisson_input_obstacle(network: Network, projection: Projection) -> str | No
                 f"{projection.source} spikes)")
     if projection.synapse.model != "static":
         return f"its synapse is {projection.synapse.model}, PoissonInput has no plasticity"
-    if not isinstance(projection.weight, float) or not isinstance(projection.delay, float):
+    if not _scalar(projection):
         return "a PoissonInput takes one scalar weight and delay"
     if not isinstance(source.params.get("rate"), float):
         return "a PoissonInput takes one rate for the whole source"

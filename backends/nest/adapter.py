@@ -18,7 +18,6 @@ from typing import Any
 
 from neurobridge import catalog
 from neurobridge.backend import Backend, Capabilities
-from neurobridge.errors import NativeFallbackWarning
 from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
@@ -59,10 +58,11 @@ class NestBackend(Backend):
 
     @classmethod
     def check(cls, network: Network) -> None:
-        """Refuse what NEST cannot take; say, once per item, where ``native: true`` falls back."""
         check_network(network)
-        for where, what in native_fallbacks(network):
-            warnings.warn(f"{where}: {what}", NativeFallbackWarning, stacklevel=2)
+
+    @classmethod
+    def native_fallbacks(cls, network: Network) -> list[tuple[str, str]]:
+        return native_fallbacks(network)
 
     def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
         """Reset NEST, build ``realized``, simulate its duration and read the records back.
