@@ -2,9 +2,15 @@
 
 A :class:`Network` holds populations (neurons or spike sources),
 projections, current stimuli and recordings. It is built from a dict or a
-YAML/JSON file, validated once (every error names the field, the value and
-what is allowed), round-trips through :meth:`Network.to_dict`, and has a
-stable content hash that names its runs.
+YAML/JSON file and validated once, completely, before any simulator is
+touched: every number finite (``inf`` only for a ``stop``), booleans YAML
+booleans, every mapping closed to unknown keys, every index in range, every
+request possible, and the constraints NEST 3.10 enforces for the models
+neurobridge maps to (:mod:`.catalog`), so that every backend refuses the same
+description with the same text. Every error names the field's path
+(``projections[2].connector.n``), the value and what is allowed. A network
+round-trips through :meth:`Network.to_dict` and has a stable content hash
+that names its runs.
 """
 
 from __future__ import annotations
@@ -17,77 +23,45 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import catalog, values
+import numpy as np
+
+from . import catalog, fields, values
+from .catalog import (
+    CONNECTOR_OPTIONS,
+    CONNECTOR_REGISTRY,
+    MEMBRANE_SPECS,
+    RECEPTOR_SPECS,
+    SOURCES_REGISTRY,
+    STIMULUS_REGISTRY,
+    SYNAPSE_REGISTRY,
+    Interval,
+)
 from .errors import InvalidValueError, UnknownNameError, UnknownParameterError, unknown
 
 Spec = values.Spec
 
 
-def _require_mapping(data: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise InvalidValueError(f"{where} must be a mapping, got {data!r}.")
-    return data
+@dataclass(frozen=True)
+class _Context:
+    """What reading one part of a network needs to know about the rest."""
+
+    dt: float
+    duration: float
+    populations: Mapping[str, Population] = field(default_factory=dict)
+
+    def population(self, name: Any, where: str) -> Population:
+        if not isinstance(name, str) or name not in self.populations:
+            raise unknown("population", name, where, self.populations)
+        return self.populations[name]
 
 
-def _reject_unknown_keys(data: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    for key in data:
-        if key not in allowed:
-            raise unknown("field", key, where, allowed)
+def _required(data: Mapping[str, Any], key: str, where: str, what: str) -> Any:
+    if key not in data:
+        raise InvalidValueError(f"{where} needs {what}, got {dict(data)!r}.")
+    return data[key]
 
 
-def _positive(value: Any, where: str, allow_zero: bool = False) -> float:
-    number = values.check(value, where)
-    if not isinstance(number, float) or math.isnan(number):
-        raise InvalidValueError(f"{where} must be a number, got {value!r}.")
-    if number < 0 or (number == 0 and not allow_zero):
-        allowed = ">= 0" if allow_zero else "> 0"
-        raise InvalidValueError(f"{where} must be {allowed}, got {value!r}.")
-    return number
-
-
-def _one_key(data: Any, where: str, allowed: Mapping[str, Any], kind: str) -> tuple[str, Any]:
-    """Read ``name`` or ``{name: args}`` (a rule with its arguments)."""
-    if isinstance(data, str):
-        name, args = data, {}
-    elif isinstance(data, Mapping):
-        names = [k for k in data if k in allowed] or [k for k in data if k not in _CONNECTOR_OPTIONS]
-        if len(names) != 1:
-            raise InvalidValueError(
-                f"{where} must name one {kind} ({', '.join(allowed)}), got {dict(data)!r}.")
-        name, args = names[0], data[names[0]]
-    else:
-        raise InvalidValueError(f"{where} must be a {kind} name or {{name: parameters}}, got {data!r}.")
-    if name not in allowed:
-        raise unknown(kind, name, where, allowed)
-    return name, args
-
-
-def _fill_parameters(args: Any, table: Mapping[str, Any], shorthand: str | None,
-                     where: str, name: str) -> dict[str, Any]:
-    if args is None or args == {}:
-        args = {}
-    elif not isinstance(args, Mapping):
-        if shorthand is None:
-            raise InvalidValueError(f"{where}.{name} takes parameters {dict(table)!r}, got {args!r}.")
-        args = {shorthand: args}
-    for key in args:
-        if key not in table:
-            raise unknown(f"{name} parameter", key, where, table)
-    filled = {k: args.get(k, default) for k, default in table.items()}
-    missing = [k for k, v in filled.items() if v is None and _is_required(name, k)]
-    if missing:
-        raise InvalidValueError(f"{where}.{name} needs {', '.join(missing)}, got {dict(args)!r}.")
-    return {k: v for k, v in filled.items() if v is not None}
-
-
-def _is_required(name: str, key: str) -> bool:
-    optional = {("regular", "rate"), ("regular", "interval"), ("regular", "start"),
-                ("random_step", "interval"), ("random_step", "times"), ("tsodyks_markram", "u")}
-    return (name, key) not in optional
-
-
-_CONNECTOR_OPTIONS = ("allow_autapses", "allow_multapses")
-
+# -- populations -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Population:
@@ -125,33 +99,35 @@ class Population:
         return () if self.is_source else catalog.state_variables(*self.pair)
 
     @classmethod
-    def from_dict(cls, name: str, data: Mapping[str, Any]) -> Population:
+    def from_dict(cls, name: str, data: Mapping[str, Any], context: _Context) -> Population:
         where = f"populations.{name}"
-        data = _require_mapping(data, where)
-        _reject_unknown_keys(data, ("size", "model", "receptor", "params", "initial", "native"), where)
+        fields.name(name, where)
+        data = fields.mapping(data, where)
+        fields.known_keys(data, ("size", "model", "receptor", "params", "initial", "native"), where)
         model = data.get("model", "lif")
         if model not in catalog.MODELS:
             raise unknown("model", model, f"{where}.model", catalog.MODELS)
         size = data.get("size")
-        if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
             raise InvalidValueError(f"{where}.size must be a positive integer, got {size!r}.")
+        size = int(size)
+        native = fields.flag(data.get("native", False), f"{where}.native")
         if model in catalog.SOURCES:
             if data.get("receptor") is not None or data.get("initial"):
-                raise InvalidValueError(
-                    f"{where}: a {model} source has no receptor or initial values.")
-            params = _source_parameters(model, data.get("params") or {}, size, f"{where}.params")
-            return cls(name, size, model, None, params, {}, bool(data.get("native", False)))
+                raise InvalidValueError(f"{where}: a {model} source has no receptor or initial values.")
+            params = _source_parameters(model, data.get("params") or {}, size, f"{where}.params", context)
+            return cls(name, size, model, None, params, {}, native)
         receptor = data.get("receptor", "current_exp")
         if receptor not in catalog.RECEPTORS:
             raise unknown("receptor", receptor, f"{where}.receptor", catalog.RECEPTORS)
-        allowed = catalog.parameter_defaults(model, receptor)
-        params = _checked_specs(data.get("params") or {}, allowed, f"{where}.params",
-                                "parameter", f"{model}×{receptor}")
-        _check_neuron_parameters(params, f"{where}.params")
-        states = catalog.state_variables(model, receptor)
-        initial = _checked_specs(data.get("initial") or {}, states, f"{where}.initial",
-                                 "state variable", f"{model}×{receptor}")
-        return cls(name, size, model, receptor, params, initial, bool(data.get("native", False)))
+        pair = f"{model}×{receptor}"
+        quantities = {q.name: q for q in catalog.pair_quantities(model, receptor)}
+        params = _quantities(data.get("params") or {}, quantities, size, f"{where}.params", "parameter", pair)
+        states = {q.name: q for q in catalog.state_quantities(model, receptor)}
+        initial = _quantities(data.get("initial") or {}, states, size, f"{where}.initial", "state variable", pair)
+        population = cls(name, size, model, receptor, params, initial, native)
+        check_constraints(population, _deterministic(population.parameters(), size), f"{where}.params")
+        return population
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"size": self.size, "model": self.model}
@@ -165,68 +141,75 @@ class Population:
         return out
 
 
-def _checked_specs(data: Any, allowed: Any, where: str, kind: str, model: str) -> dict[str, Spec]:
-    data = _require_mapping(data, where)
+def _quantities(data: Any, allowed: Mapping[str, catalog.Quantity], size: int, where: str, kind: str,
+                pair: str) -> dict[str, Spec]:
+    data = fields.mapping(data, where)
     checked = {}
     for key, spec in data.items():
         if key not in allowed:
-            raise unknown(kind, key, f"{where} (model {model})", allowed, UnknownParameterError)
-        checked[key] = values.check(spec, f"{where}.{key}")
+            raise unknown(kind, key, f"{where} (model {pair})", allowed, UnknownParameterError)
+        checked[key] = values.check(spec, f"{where}.{key}", allowed[key].allowed, size)
     return checked
 
 
-def _check_neuron_parameters(params: Mapping[str, Spec], where: str) -> None:
-    for key, spec in params.items():
-        if key in catalog.POSITIVE or key in catalog.NON_NEGATIVE:
-            low, _ = values.bounds(spec)
-            if low < 0 or (low == 0 and key in catalog.POSITIVE):
-                allowed = "> 0" if key in catalog.POSITIVE else ">= 0"
-                raise InvalidValueError(f"{where}.{key} must be {allowed}, got {spec!r}.")
+def _deterministic(params: Mapping[str, Spec], size: int) -> dict[str, np.ndarray]:
+    """The parameters known before any draw (scalars, lists, linspace), as arrays."""
+    rng = np.random.default_rng(0)  # consumed by nothing: random specs are left out
+    return {key: values.sample(spec, size, rng) for key, spec in params.items() if not values.is_random(spec)}
 
 
-def _source_parameters(model: str, data: Any, size: int, where: str) -> dict[str, Any]:
-    data = _require_mapping(data, where)
-    table = catalog.SOURCE_PARAMETERS[model]
-    params = _fill_parameters(data, table, None, where.rsplit(".", 1)[0], model)
-    if model == "spike_times":
-        params["times"] = _spike_times(params["times"], size, f"{where}.times")
-        return params
-    if model == "regular" and ("rate" in params) == ("interval" in params):
-        raise InvalidValueError(f"{where}: a regular source takes exactly one of rate or interval, "
-                                f"got {dict(data)!r}.")
-    for key in ("rate", "interval"):
-        if key in params:
-            spec = values.check(params[key], f"{where}.{key}")
-            low, _ = values.bounds(spec)
-            if low < 0 or (key == "interval" and low == 0):
-                raise InvalidValueError(f"{where}.{key} must be {'> 0' if key == 'interval' else '>= 0'}, "
-                                        f"got {params[key]!r}.")
-            params[key] = spec
-    for key in ("start", "stop"):
-        if key in params:
-            params[key] = _positive(params[key], f"{where}.{key}", allow_zero=True)
+def check_constraints(population: Population, params: Mapping[str, np.ndarray], where: str) -> None:
+    """The relations NEST checks between a neuron's parameters (``V_reset < V_th``, ...), for every neuron.
+
+    Called with the parameters known at description time, and again by :func:`~.realize.realize`
+    with every parameter drawn, so a drawn parameter cannot break them either.
+    """
+    membrane = MEMBRANE_SPECS[population.model]
+    pair = f"{population.model}×{population.receptor}"
+    for relation in membrane.relations:
+        if relation.left not in params or relation.right not in params:
+            continue
+        left, right = params[relation.left], params[relation.right]
+        holds = left < right if relation.operator == "<" else left <= right
+        if not np.all(holds):
+            i = int(np.flatnonzero(~np.broadcast_to(holds, np.broadcast(left, right).shape))[0])
+            l_value, r_value = np.broadcast_to(left, holds.shape)[i], np.broadcast_to(right, holds.shape)[i]
+            neuron = f" (neuron {i})" if population.size > 1 else ""
+            raise InvalidValueError(
+                f"{where}: {pair} needs {relation.describe()}, got {relation.left} {l_value:g} and "
+                f"{relation.right} {r_value:g}{neuron}. NEST: \"{relation.nest}\"")
+    if population.model == "adex" and {"V_peak", "V_th", "Delta_T"} <= set(params):
+        delta_t = params["Delta_T"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            argument = np.where(delta_t > 0, (params["V_peak"] - params["V_th"]) / delta_t, 0.0)
+        if np.any(argument >= catalog.ADEX_MAX_EXP_ARGUMENT):
+            raise InvalidValueError(
+                f"{where}: (V_peak - V_th) / Delta_T reaches {float(np.max(argument)):.4g}, which overflows the "
+                f"exponential at spike time (NEST allows less than {catalog.ADEX_MAX_EXP_ARGUMENT:.4g}); increase "
+                f"Delta_T or lower V_peak.")
+
+
+def _source_parameters(model: str, data: Any, size: int, where: str, context: _Context) -> dict[str, Any]:
+    data = fields.mapping(data, where)
+    spec = SOURCES_REGISTRY[model]
+    params = fields.element(spec, data, where, context.dt, size)
+    if model == "spike_times" and not params.get("allow_offgrid_times"):
+        _spike_times_on_grid(params["times"], f"{where}.times", context.dt)
     return params
 
 
-def _spike_times(times: Any, size: int, where: str) -> list[float] | list[list[float]]:
-    if not isinstance(times, (list, tuple)):
-        raise InvalidValueError(f"{where} must be a list of times (ms) or a list per neuron, got {times!r}.")
-    if times and all(isinstance(t, (list, tuple)) for t in times):
-        if len(times) != size:
-            raise InvalidValueError(f"{where} gives {len(times)} lists for {size} neurons.")
-        return [_sorted_times(t, f"{where}[{i}]") for i, t in enumerate(times)]
-    return _sorted_times(times, where)
+def _spike_times_on_grid(times: list[Any], where: str, dt: float) -> None:
+    trains = times if times and isinstance(times[0], list) else [times]
+    for index, train in enumerate(trains):
+        for k, t in enumerate(train):
+            if not fields.on_grid(t, dt):
+                at = f"{where}[{index}][{k}]" if trains is times else f"{where}[{k}]"
+                raise InvalidValueError(
+                    f"{at} ({t:g} ms) is not a multiple of dt ({dt:g} ms). NEST refuses off-grid spike times; "
+                    f"set allow_offgrid_times: true to move them to the end of their step, as NEST does.")
 
 
-def _sorted_times(times: Any, where: str) -> list[float]:
-    checked = values.check(list(times), where)
-    if any(t <= 0 for t in checked):
-        raise InvalidValueError(f"{where}: spike times must be > 0 ms (NEST refuses a spike at 0), "
-                                f"got {min(checked)}.")
-    if any(b < a for a, b in zip(checked, checked[1:])):
-        raise InvalidValueError(f"{where}: spike times must be sorted, got {checked!r}.")
-    return checked
-
+# -- connectors and synapses ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Connector:
@@ -238,14 +221,19 @@ class Connector:
     allow_multapses: bool = True
 
     @classmethod
-    def from_spec(cls, data: Any, where: str) -> Connector:
-        rule, args = _one_key(data, where, catalog.CONNECTORS, "connector")
-        params = _fill_parameters(args, catalog.CONNECTORS[rule], catalog.CONNECTOR_SHORTHAND.get(rule),
-                                  where, rule)
-        _check_connector(rule, params, f"{where}.{rule}")
-        options = data if isinstance(data, Mapping) else {}
-        return cls(rule, params, bool(options.get("allow_autapses", True)),
-                   bool(options.get("allow_multapses", True)))
+    def from_spec(cls, data: Any, where: str, dt: float = 0.1) -> Connector:
+        rule, args, options = _rule(data, where)
+        spec = CONNECTOR_REGISTRY[rule]
+        if args is None or args == {}:
+            args = {}
+        elif not isinstance(args, Mapping):
+            if spec.shorthand is None:
+                raise InvalidValueError(f"{where}.{rule} takes no parameters, got {args!r}.")
+            args = {spec.shorthand: args}
+        params = fields.element(spec, args, f"{where}.{rule}", dt)
+        flags = {option.name: fields.flag(options.get(option.name, option.default), f"{where}.{option.name}")
+                 for option in CONNECTOR_OPTIONS}
+        return cls(rule, params, flags["allow_autapses"], flags["allow_multapses"])
 
     def to_dict(self) -> Any:
         if not self.params and self.allow_autapses and self.allow_multapses:
@@ -258,27 +246,26 @@ class Connector:
         return out
 
 
-def _check_connector(rule: str, params: dict[str, Any], where: str) -> None:
-    if "p" in params:
-        p = values.check(params["p"], f"{where}.p")
-        if not isinstance(p, float) or not 0.0 <= p <= 1.0:
-            raise InvalidValueError(f"{where}.p must be a probability in [0, 1], got {params['p']!r}.")
-        params["p"] = p
-    if "n" in params:
-        n = params["n"]
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise InvalidValueError(f"{where}.n must be a non-negative integer, got {n!r}.")
-    if "radius" in params:
-        params["radius"] = _positive(params["radius"], f"{where}.radius", allow_zero=True)
-    if rule == "from_list":
-        for key in ("sources", "targets"):
-            if not isinstance(params[key], (list, tuple)) or any(
-                    isinstance(i, bool) or not isinstance(i, int) or i < 0 for i in params[key]):
-                raise InvalidValueError(f"{where}.{key} must be a list of neuron indices, got {params[key]!r}.")
-            params[key] = list(params[key])
-        if len(params["sources"]) != len(params["targets"]):
-            raise InvalidValueError(f"{where}: sources and targets differ in length "
-                                    f"({len(params['sources'])} and {len(params['targets'])}).")
+def _rule(data: Any, where: str) -> tuple[str, Any, Mapping[str, Any]]:
+    """``rule`` or ``{rule: parameters, allow_autapses: ..., allow_multapses: ...}``."""
+    if isinstance(data, str):
+        CONNECTOR_REGISTRY.lookup(data, where)
+        return data, {}, {}
+    if not isinstance(data, Mapping):
+        raise InvalidValueError(f"{where} must be a connector name or {{name: parameters}}, got {data!r}.")
+    option_names = tuple(o.name for o in CONNECTOR_OPTIONS)
+    rules = [k for k in data if k in CONNECTOR_REGISTRY]
+    others = [k for k in data if k not in CONNECTOR_REGISTRY and k not in option_names]
+    if len(rules) > 1:
+        raise InvalidValueError(f"{where} must name one connector, got {', '.join(rules)}.")
+    if not rules:
+        if len(others) == 1:
+            CONNECTOR_REGISTRY.lookup(others[0], where)
+        raise InvalidValueError(f"{where} must name one connector ({', '.join(catalog.CONNECTORS)}), "
+                                f"got {dict(data)!r}.")
+    if others:
+        raise unknown("connector option", others[0], where, option_names)
+    return rules[0], data[rules[0]], data
 
 
 @dataclass(frozen=True)
@@ -289,18 +276,23 @@ class Synapse:
     params: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
-    def from_spec(cls, data: Any, where: str) -> Synapse:
-        model, args = _one_key(data, where, catalog.SYNAPSES, "synapse")
-        params = _fill_parameters(args, catalog.SYNAPSES[model], None, where, model)
-        for key, value in params.items():
-            params[key] = _positive(value, f"{where}.{model}.{key}", allow_zero=key not in catalog.POSITIVE)
-        if "U" in params and not 0 < params["U"] <= 1:
-            raise InvalidValueError(f"{where}.{model}.U must be in (0, 1], got {params['U']!r}.")
+    def from_spec(cls, data: Any, where: str, dt: float = 0.1) -> Synapse:
+        args: Any
+        if isinstance(data, str):
+            model, args = data, {}
+        elif isinstance(data, Mapping) and len(data) == 1:
+            model, args = next(iter(data.items()))
+        else:
+            raise InvalidValueError(f"{where} must be a synapse name or {{name: parameters}}, got {data!r}.")
+        spec = SYNAPSE_REGISTRY.lookup(model, where)
+        params = fields.element(spec, fields.mapping(args or {}, f"{where}.{model}"), f"{where}.{model}", dt)
         return cls(model, params)
 
     def to_dict(self) -> Any:
         return self.model if self.model == "static" else {self.model: dict(self.params)}
 
+
+# -- projections ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Projection:
@@ -315,22 +307,32 @@ class Projection:
     native: bool = False
 
     @classmethod
-    def from_dict(cls, index: int, data: Mapping[str, Any]) -> Projection:
+    def from_dict(cls, index: int, data: Mapping[str, Any], context: _Context) -> Projection:
         where = f"projections[{index}]"
-        data = _require_mapping(data, where)
-        _reject_unknown_keys(data, ("source", "target", "connector", "weight", "delay", "synapse", "native"),
-                             where)
-        for key in ("source", "target", "connector"):
-            if key not in data:
-                raise InvalidValueError(f"{where} needs a {key}, got {dict(data)!r}.")
-        return cls(
-            source=str(data["source"]), target=str(data["target"]),
-            connector=Connector.from_spec(data["connector"], f"{where}.connector"),
-            weight=values.check(data.get("weight", 1.0), f"{where}.weight"),
-            delay=values.check(data.get("delay", 1.0), f"{where}.delay"),
-            synapse=Synapse.from_spec(data.get("synapse", "static"), f"{where}.synapse"),
-            native=bool(data.get("native", False)),
-        )
+        data = fields.mapping(data, where)
+        fields.known_keys(data, ("source", "target", "connector", "weight", "delay", "synapse", "native"), where)
+        source = context.population(_required(data, "source", where, "a source"), f"{where}.source")
+        target = context.population(_required(data, "target", where, "a target"), f"{where}.target")
+        if target.is_source:
+            raise InvalidValueError(f"{where}.target: {target.name} is a {target.model} source; "
+                                    f"connections must end on neurons.")
+        connector = Connector.from_spec(_required(data, "connector", where, "a connector"), f"{where}.connector",
+                                        context.dt)
+        same = source.name == target.name
+        _check_connector(connector, source, target, same, f"{where}.connector")
+        n = synapse_count(connector, source.size, target.size, same)
+        weight = values.check(data.get("weight", 1.0), f"{where}.weight", size=n, what="synapse")
+        _check_weight(weight, target, f"{where}.weight")
+        delay = _delay(data.get("delay", 1.0), f"{where}.delay", context.dt, n)
+        synapse = Synapse.from_spec(data.get("synapse", "static"), f"{where}.synapse", context.dt)
+        if RECEPTOR_SPECS[target.receptor or ""].kind == "conductance" or synapse.model != "static":
+            low, high = values.bounds(weight)
+            if low < 0 < high:
+                raise InvalidValueError(
+                    f"{where}.weight: weights onto {target.receptor} with synapse {synapse.model} must all "
+                    f"have one sign (the sign picks the receptor), got {weight!r}.")
+        return cls(source.name, target.name, connector, weight, delay, synapse,
+                   fields.flag(data.get("native", False), f"{where}.native"))
 
     def to_dict(self) -> dict[str, Any]:
         out = {"source": self.source, "target": self.target, "connector": self.connector.to_dict(),
@@ -339,6 +341,97 @@ class Projection:
             out["native"] = True
         return out
 
+
+def synapse_count(connector: Connector, n_source: int, n_target: int, same: bool) -> int | None:
+    """The number of synapses a connector makes when it is not random (``None`` when it is)."""
+    no_autapses = same and not connector.allow_autapses
+    if connector.rule == "one_to_one":
+        return 0 if no_autapses else n_source
+    if connector.rule == "all_to_all":
+        return n_source * n_target - (n_source if no_autapses else 0)
+    if connector.rule == "from_list":
+        return len(connector.params["sources"])
+    if connector.rule == "fixed_indegree":
+        return connector.params["n"] * n_target
+    if connector.rule == "fixed_outdegree":
+        return connector.params["n"] * n_source
+    if connector.rule == "fixed_total_number":
+        return connector.params["n"]
+    return None
+
+
+def _check_weight(weight: Spec, target: Population, where: str) -> None:
+    """Scalar and listed weights at most :data:`~.catalog.MAX_WEIGHT` (drawn ones: at realization)."""
+    if isinstance(weight, dict):
+        return
+    low, high = values.bounds(weight)
+    if max(abs(low), abs(high)) > catalog.MAX_WEIGHT:
+        unit = catalog.WEIGHT_UNIT[target.receptor or ""]
+        raise InvalidValueError(f"{where} must be at most {catalog.MAX_WEIGHT:g} {unit} in magnitude, got "
+                                f"{high if abs(high) > abs(low) else low:g}.")
+
+
+def _delay(spec: Any, where: str, dt: float, n: int | None) -> Spec:
+    delay = values.check(spec, where, size=n, what="synapse")
+    low, _ = values.bounds(delay)
+    if low < dt - 1e-12:
+        raise InvalidValueError(f"{where} must be at least dt ({dt} ms), got {spec!r}.")
+    return delay
+
+
+def _check_connector(connector: Connector, source: Population, target: Population, same: bool,
+                     where: str) -> None:
+    """Refuse what no draw can give: too many distinct partners, an index out of range, sizes that differ."""
+    rule, params = connector.rule, connector.params
+    no_autapses = same and not connector.allow_autapses
+    if rule == "one_to_one" and source.size != target.size:
+        raise InvalidValueError(f"{where}: one_to_one needs equal sizes, got {source.name} ({source.size}) "
+                                f"and {target.name} ({target.size}).")
+    if rule == "from_list":
+        _check_list(connector, source, target, no_autapses, f"{where}.from_list")
+    if rule in ("fixed_indegree", "fixed_outdegree"):
+        pool, rows = (source, target) if rule == "fixed_indegree" else (target, source)
+        available = pool.size - (1 if no_autapses else 0)
+        n = params["n"]
+        if n > 0 and (available < n if not connector.allow_multapses else available < 1):
+            side = "sources" if rule == "fixed_indegree" else "targets"
+            why = "without autapses" if no_autapses else ""
+            limit = f"{available} distinct {side}" if not connector.allow_multapses else f"{available} {side}"
+            raise InvalidValueError(
+                f"{where}.{rule}.n ({n}) needs more partners than exist: each of the {rows.size} {rows.name} "
+                f"neurons can draw from {limit} in {pool.name}{(' ' + why) if why else ''}.")
+    if rule == "fixed_total_number":
+        pairs = source.size * target.size - (source.size if no_autapses else 0)
+        n = params["n"]
+        if n > 0 and (pairs < 1 or (not connector.allow_multapses and n > pairs)):
+            raise InvalidValueError(
+                f"{where}.fixed_total_number.n ({n}) needs more pairs than exist: {source.name} × "
+                f"{target.name} has {pairs} distinct pairs{' without autapses' if no_autapses else ''}.")
+
+
+def _check_list(connector: Connector, source: Population, target: Population, no_autapses: bool,
+                where: str) -> None:
+    sources, targets = connector.params["sources"], connector.params["targets"]
+    if len(sources) != len(targets):
+        raise InvalidValueError(f"{where}: sources and targets differ in length ({len(sources)} and "
+                                f"{len(targets)}).")
+    for key, indices, population in (("sources", sources, source), ("targets", targets, target)):
+        if indices and max(indices) >= population.size:
+            raise InvalidValueError(f"{where}.{key}: index {max(indices)} is out of range for {population.name} "
+                                    f"(size {population.size}).")
+    pairs = list(zip(sources, targets))
+    if no_autapses and any(i == j for i, j in pairs):
+        k = next(k for k, (i, j) in enumerate(pairs) if i == j)
+        raise InvalidValueError(f"{where}: pair {k} ({pairs[k][0]} -> {pairs[k][1]}) is an autapse, which "
+                                f"allow_autapses: false forbids.")
+    if not connector.allow_multapses and len(set(pairs)) < len(pairs):
+        seen: set[tuple[int, int]] = set()
+        k = next(k for k, pair in enumerate(pairs) if pair in seen or seen.add(pair))  # type: ignore[func-returns-value]
+        raise InvalidValueError(f"{where}: pair {k} ({pairs[k][0]} -> {pairs[k][1]}) repeats an earlier one, which "
+                                f"allow_multapses: false forbids.")
+
+
+# -- stimuli --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Stimulus:
@@ -351,22 +444,25 @@ class Stimulus:
     native: bool = False
 
     @classmethod
-    def from_dict(cls, index: int, data: Mapping[str, Any]) -> Stimulus:
+    def from_dict(cls, index: int, data: Mapping[str, Any], context: _Context) -> Stimulus:
         where = f"stimuli[{index}]"
-        data = _require_mapping(data, where)
-        kind = str(data.get("kind"))
-        if kind not in catalog.STIMULI:
-            raise unknown("stimulus kind", data.get("kind"), f"{where}.kind", catalog.STIMULI)
-        table = catalog.STIMULI[kind]
-        _reject_unknown_keys(data, ("target", "kind", "neurons", "native", *table), where)
-        if "target" not in data:
-            raise InvalidValueError(f"{where} needs a target population.")
-        params = _fill_parameters({k: data[k] for k in table if k in data}, table, None, where, kind)
-        _check_stimulus(kind, params, where)
+        data = fields.mapping(data, where)
+        spec = STIMULUS_REGISTRY.lookup(data.get("kind"), f"{where}.kind")
+        fields.known_keys(data, ("target", "kind", "neurons", "native", *spec.names), where)
+        target = context.population(_required(data, "target", where, "a target population"), f"{where}.target")
+        if target.is_source:
+            raise InvalidValueError(f"{where}.target: {target.name} is a spike source, currents go to neurons.")
         neurons = data.get("neurons")
         if neurons is not None:
-            neurons = tuple(_indices(neurons, f"{where}.neurons"))
-        return cls(str(data["target"]), kind, params, neurons, bool(data.get("native", False)))
+            neurons = fields.indices(neurons, f"{where}.neurons", target.size)
+        n = target.size if neurons is None else len(neurons)
+        given = {k: data[k] for k in spec.names if k in data}
+        params = fields.element(spec, given, where, context.dt, None if spec.name == "random_step" else n)
+        if spec.name == "step" and len(params["times"]) != len(params["amplitudes"]):
+            raise InvalidValueError(f"{where}: times and amplitudes differ in length "
+                                    f"({len(params['times'])} and {len(params['amplitudes'])}).")
+        return cls(target.name, spec.name, params, neurons, fields.flag(data.get("native", False),
+                                                                         f"{where}.native"))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"target": self.target, "kind": self.kind, **self.params}
@@ -377,40 +473,7 @@ class Stimulus:
         return out
 
 
-def _indices(data: Any, where: str) -> list[int]:
-    if not isinstance(data, (list, tuple)) or any(
-            isinstance(i, bool) or not isinstance(i, int) or i < 0 for i in data):
-        raise InvalidValueError(f"{where} must be a list of neuron indices, got {data!r}.")
-    return list(data)
-
-
-def _check_stimulus(kind: str, params: dict[str, Any], where: str) -> None:
-    for key in ("start", "stop", "dt", "interval", "frequency"):
-        if key in params:
-            params[key] = _positive(params[key], f"{where}.{key}", allow_zero=key in ("start", "frequency"))
-    if "std" in params:
-        params["std"] = _positive(params["std"], f"{where}.std", allow_zero=True)
-    for key in ("amplitude", "mean", "offset", "phase", "amplitude_start", "amplitude_stop"):
-        if key in params:
-            params[key] = values.check(params[key], f"{where}.{key}")
-    if kind == "step":
-        times = values.check(list(params["times"]), f"{where}.times")
-        amplitudes = values.check(list(params["amplitudes"]), f"{where}.amplitudes")
-        if len(times) != len(amplitudes):
-            raise InvalidValueError(f"{where}: times and amplitudes differ in length "
-                                    f"({len(times)} and {len(amplitudes)}).")
-        if any(b <= a for a, b in zip(times, times[1:])) or any(t < 0 for t in times):
-            raise InvalidValueError(f"{where}.times must be increasing and >= 0 ms, got {times!r}.")
-        params["times"], params["amplitudes"] = times, amplitudes
-    if kind == "random_step":
-        if ("interval" in params) == ("times" in params):
-            raise InvalidValueError(f"{where}: random_step takes exactly one of interval or times.")
-        if "times" in params:
-            params["times"] = values.check(list(params["times"]), f"{where}.times")
-        params["independent"] = bool(params["independent"])
-    if "start" in params and "stop" in params and params["stop"] <= params["start"]:
-        raise InvalidValueError(f"{where}: stop ({params['stop']}) must be after start ({params['start']}).")
-
+# -- recordings -----------------------------------------------------------------------------------
 
 RECORDABLE_EVENTS = ("spikes",)
 
@@ -425,20 +488,20 @@ class Recording:
     interval: float | None = None
 
     @classmethod
-    def from_dict(cls, index: int, data: Mapping[str, Any]) -> Recording:
+    def from_dict(cls, index: int, data: Mapping[str, Any], context: _Context) -> Recording:
         where = f"recordings[{index}]"
-        data = _require_mapping(data, where)
-        _reject_unknown_keys(data, ("population", "variables", "neurons", "interval"), where)
-        if "population" not in data:
-            raise InvalidValueError(f"{where} needs a population.")
-        variables = data.get("variables", ["spikes"])
-        if isinstance(variables, str):
-            variables = [variables]
+        data = fields.mapping(data, where)
+        fields.known_keys(data, ("population", "variables", "neurons", "interval"), where)
+        population = context.population(_required(data, "population", where, "a population"),
+                                         f"{where}.population")
+        variables = _variables(data.get("variables", ["spikes"]), population, f"{where}.variables")
         neurons = data.get("neurons")
+        if neurons is not None:
+            neurons = fields.indices(neurons, f"{where}.neurons", population.size)
         interval = data.get("interval")
-        return cls(str(data["population"]), tuple(variables),
-                   None if neurons is None else tuple(_indices(neurons, f"{where}.neurons")),
-                   None if interval is None else _positive(interval, f"{where}.interval"))
+        if interval is not None:
+            interval = fields.time(interval, f"{where}.interval", context.dt, catalog.POSITIVE)
+        return cls(population.name, variables, neurons, interval)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"population": self.population, "variables": list(self.variables)}
@@ -448,6 +511,39 @@ class Recording:
             out["interval"] = self.interval
         return out
 
+
+def _variables(data: Any, population: Population, where: str) -> tuple[str, ...]:
+    variables = [data] if isinstance(data, str) else data
+    if not isinstance(variables, (list, tuple)) or not variables or not all(isinstance(v, str) for v in variables):
+        raise InvalidValueError(f"{where} must be a variable name or a non-empty list of them, got {data!r}.")
+    allowed = ("spikes", *population.state_variables())
+    for variable in variables:
+        if variable not in allowed:
+            model = population.model if population.is_source else "×".join(population.pair)
+            raise unknown("variable", variable, f"{where} (model {model})", allowed)
+    if len(set(variables)) < len(variables):
+        repeated = next(v for v in variables if variables.count(v) > 1)
+        raise InvalidValueError(f"{where} lists {repeated} more than once.")
+    return tuple(variables)
+
+
+def _check_overlaps(recordings: tuple[Recording, ...], populations: Mapping[str, Population]) -> None:
+    """Two recordings may not record the same variable of the same neuron."""
+    seen: dict[tuple[str, str], tuple[int, set[int]]] = {}
+    for index, recording in enumerate(recordings):
+        size = populations[recording.population].size
+        neurons = set(range(size)) if recording.neurons is None else set(recording.neurons)
+        for variable in recording.variables:
+            key = (recording.population, variable)
+            if key in seen and seen[key][1] & neurons:
+                first, earlier = seen[key]
+                neuron = min(earlier & neurons)
+                raise InvalidValueError(f"recordings[{index}] records {variable} of {recording.population} neuron "
+                                        f"{neuron}, which recordings[{first}] already records.")
+            seen.setdefault(key, (index, set()))[1].update(neurons)
+
+
+# -- the network ------------------------------------------------------------------------------------
 
 _NETWORK_KEYS = ("name", "dt", "duration", "seed", "populations", "projections", "stimuli", "recordings")
 
@@ -479,75 +575,33 @@ class Network:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Network:
         """Build and validate a network from plain data (as loaded from YAML or JSON)."""
-        data = _require_mapping(_plain(data), "network")
-        _reject_unknown_keys(data, _NETWORK_KEYS, "network")
-        dt = _positive(data.get("dt", 0.1), "dt")
-        duration = _positive(data.get("duration", 1000.0), "duration")
+        data = fields.mapping(_plain(data), "network")
+        fields.known_keys(data, _NETWORK_KEYS, "network")
+        dt = _dt(data.get("dt", 0.1))
+        duration = values.number(data.get("duration", 1000.0), "duration", catalog.POSITIVE)
         steps = duration / dt
         if abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
             raise InvalidValueError(f"duration ({duration} ms) must be a multiple of dt ({dt} ms).")
-        seed = data.get("seed", 0)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise InvalidValueError(f"seed must be a non-negative integer, got {seed!r}.")
-        raw_populations = _require_mapping(data.get("populations") or {}, "populations")
-        if not raw_populations:
+        seed = fields.count(data.get("seed", 0), "seed", 0, fields.MAX_SEED)
+        name = data.get("name", "network")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200 or any(c in name for c in "/\\\0\n"):
+            raise InvalidValueError(f"name must be a line of text without / or \\ (200 characters at most), "
+                                    f"got {name!r}.")
+        context = _Context(dt, duration)
+        raw = fields.mapping(data.get("populations") or {}, "populations")
+        if not raw:
             raise InvalidValueError("populations: a network needs at least one population.")
-        populations = {str(k): Population.from_dict(str(k), v) for k, v in raw_populations.items()}
+        populations = {str(k): Population.from_dict(str(k), v, context) for k, v in raw.items()}
+        context = _Context(dt, duration, populations)
         network = cls(
             populations=populations,
-            projections=tuple(Projection.from_dict(i, p) for i, p in enumerate(_list(data, "projections"))),
-            stimuli=tuple(Stimulus.from_dict(i, s) for i, s in enumerate(_list(data, "stimuli"))),
-            recordings=tuple(Recording.from_dict(i, r) for i, r in enumerate(_list(data, "recordings"))),
-            dt=dt, duration=duration, seed=seed, name=str(data.get("name", "network")),
+            projections=tuple(Projection.from_dict(i, p, context) for i, p in enumerate(_list(data, "projections"))),
+            stimuli=tuple(Stimulus.from_dict(i, s, context) for i, s in enumerate(_list(data, "stimuli"))),
+            recordings=tuple(Recording.from_dict(i, r, context) for i, r in enumerate(_list(data, "recordings"))),
+            dt=dt, duration=duration, seed=seed, name=name,
         )
-        network._check_references()
+        _check_overlaps(network.recordings, populations)
         return network
-
-    def _population(self, name: str, where: str) -> Population:
-        if name not in self.populations:
-            raise unknown("population", name, where, self.populations)
-        return self.populations[name]
-
-    def _check_references(self) -> None:
-        for i, projection in enumerate(self.projections):
-            where = f"projections[{i}]"
-            self._population(projection.source, f"{where}.source")
-            target = self._population(projection.target, f"{where}.target")
-            if target.is_source:
-                raise InvalidValueError(f"{where}.target: {target.name} is a {target.model} source; "
-                                        f"connections must end on neurons.")
-            low, _ = values.bounds(projection.delay)
-            if low < self.dt - 1e-12:
-                raise InvalidValueError(f"{where}.delay must be at least dt ({self.dt} ms), got "
-                                        f"{projection.delay!r}.")
-            if target.receptor in catalog.CONDUCTANCE_RECEPTORS or projection.synapse.model != "static":
-                low_w, high_w = values.bounds(projection.weight)
-                if low_w < 0 < high_w:
-                    raise InvalidValueError(
-                        f"{where}.weight: weights onto {target.receptor} with synapse "
-                        f"{projection.synapse.model} must all have one sign (the sign picks the "
-                        f"receptor), got {projection.weight!r}.")
-            _check_connector_sizes(projection, self.populations, where)
-        for i, stimulus in enumerate(self.stimuli):
-            target = self._population(stimulus.target, f"stimuli[{i}].target")
-            if target.is_source:
-                raise InvalidValueError(f"stimuli[{i}].target: {target.name} is a spike source, "
-                                        f"currents go to neurons.")
-            _check_neuron_indices(stimulus.neurons, target, f"stimuli[{i}].neurons")
-        for i, recording in enumerate(self.recordings):
-            where = f"recordings[{i}]"
-            population = self._population(recording.population, f"{where}.population")
-            allowed = ("spikes", *population.state_variables())
-            for variable in recording.variables:
-                if variable not in allowed:
-                    model = population.model if population.is_source else "×".join(population.pair)
-                    raise unknown("variable", variable, f"{where}.variables (model {model})", allowed)
-            _check_neuron_indices(recording.neurons, population, f"{where}.neurons")
-            if recording.interval is not None:
-                ratio = recording.interval / self.dt
-                if ratio < 1 - 1e-9 or abs(ratio - round(ratio)) > 1e-9:
-                    raise InvalidValueError(f"{where}.interval must be a multiple of dt ({self.dt} ms), "
-                                            f"got {recording.interval}.")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data that :meth:`from_dict` turns back into an equal network."""
@@ -569,27 +623,14 @@ class Network:
         return Network.from_dict({**self.to_dict(), **changes})
 
 
-def _check_neuron_indices(neurons: tuple[int, ...] | None, population: Population, where: str) -> None:
-    if neurons is not None and any(i >= population.size for i in neurons):
-        raise InvalidValueError(f"{where}: index {max(neurons)} is out of range for {population.name} "
-                                f"(size {population.size}).")
-
-
-def _check_connector_sizes(projection: Projection, populations: Mapping[str, Population], where: str) -> None:
-    source, target = populations[projection.source], populations[projection.target]
-    rule, params = projection.connector.rule, projection.connector.params
-    if rule == "one_to_one" and source.size != target.size:
-        raise InvalidValueError(f"{where}.connector: one_to_one needs equal sizes, got {source.name} "
-                                f"({source.size}) and {target.name} ({target.size}).")
-    if rule == "from_list":
-        if max(params["sources"], default=-1) >= source.size or max(params["targets"], default=-1) >= target.size:
-            raise InvalidValueError(f"{where}.connector.from_list: an index is out of range for "
-                                    f"{source.name} ({source.size}) or {target.name} ({target.size}).")
-    if not projection.connector.allow_multapses:
-        limit = {"fixed_indegree": source.size, "fixed_outdegree": target.size}.get(rule)
-        if limit is not None and params["n"] > limit:
-            raise InvalidValueError(f"{where}.connector.{rule}.n ({params['n']}) exceeds the "
-                                    f"{limit} distinct partners available without multapses.")
+def _dt(value: Any) -> float:
+    """The step: > 0 and a whole number of NEST's tics (0.001 ms)."""
+    dt = values.number(value, "dt", catalog.POSITIVE)
+    tics = dt / fields.TIC_MS
+    if tics < 1 - 1e-9 or abs(tics - round(tics)) > 1e-6:
+        raise InvalidValueError(f"dt ({dt:g} ms) must be a multiple of {fields.TIC_MS:g} ms (NEST's tic), got "
+                                f"{value!r}.")
+    return dt
 
 
 def _list(data: Mapping[str, Any], key: str) -> list[Any]:
@@ -624,4 +665,4 @@ def load(path: str | Path) -> Network:
 
 
 __all__ = ["Network", "Population", "Projection", "Connector", "Synapse", "Stimulus", "Recording",
-           "load", "UnknownNameError"]
+           "load", "check_constraints", "synapse_count", "Interval", "UnknownNameError"]

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from . import catalog, values
+from . import catalog, fields, values
 from .errors import InvalidValueError
-from .model import Network, Population, Projection, Recording, Stimulus, Synapse
+from .model import Network, Population, Projection, Recording, Stimulus, Synapse, check_constraints
 
 
 @dataclass
@@ -147,16 +147,20 @@ def realize(network: Network) -> RealizedNetwork:
 def _population(network: Network, population: Population) -> RealizedPopulation:
     rng = stream(network.seed, f"population:{population.name}")
     n = population.size
+    where = f"populations.{population.name}.params"
     if population.is_source:
-        params = {key: values.sample(spec, n, rng) for key, spec in sorted(population.params.items())
+        params = {key: values.sample(spec, n, rng, f"{where}.{key}") for key, spec in sorted(population.params.items())
                   if key in ("rate", "interval")}
         realized = RealizedPopulation(population.name, n, population.model, None, params, {},
                                       population.native, population)
         realized.spike_neurons, realized.spike_times = _spike_trains(network, population, params, rng)
         return realized
-    params = {key: values.sample(spec, n, rng) for key, spec in sorted(population.parameters().items())}
+    params = {key: values.sample(spec, n, rng, f"{where}.{key}")
+              for key, spec in sorted(population.parameters().items())}
+    check_constraints(population, params, where)
     given = {**catalog.initial_defaults(population.model, population.parameters()), **population.initial}
-    initial = {key: values.sample(spec, n, rng) for key, spec in sorted(given.items())}
+    initial = {key: values.sample(spec, n, rng, f"populations.{population.name}.initial.{key}")
+               for key, spec in sorted(given.items())}
     if population.model == "izhikevich" and "U_m" not in initial:
         initial["U_m"] = params["b"] * initial["V_m"]
     for variable in population.state_variables():
@@ -168,6 +172,14 @@ def _population(network: Network, population: Population) -> RealizedPopulation:
 def _on_grid(times: np.ndarray, dt: float) -> np.ndarray:
     """Round times to the nearest grid point, at least one step (ms)."""
     return np.maximum(np.round(times / dt), 1.0) * dt
+
+
+def _offgrid_to_grid(times: np.ndarray, dt: float) -> np.ndarray:
+    """NEST's ``allow_offgrid_times``: a time within half a tic of a grid point stays there, any
+    other moves to the end of its step."""
+    nearest = np.round(times / dt)
+    steps = np.where(np.abs(times - nearest * dt) < fields.TIC_MS / 2, nearest, np.ceil(times / dt))
+    return np.maximum(steps, 1.0) * dt
 
 
 def _spike_trains(network: Network, population: Population, arrays: Mapping[str, np.ndarray],
@@ -183,7 +195,7 @@ def _spike_trains(network: Network, population: Population, arrays: Mapping[str,
             counts = np.full(n, len(times))
             flat = np.tile(np.asarray(times, dtype=float), n)
         neurons = np.repeat(np.arange(n), counts)
-        stamped = _on_grid(flat, dt)
+        stamped = _offgrid_to_grid(flat, dt) if params.get("allow_offgrid_times") else _on_grid(flat, dt)
     elif population.model == "regular":
         neurons, stamped = _regular(params, arrays, n, dt, duration)
     else:
@@ -237,8 +249,11 @@ def _projection(network: Network, index: int, projection: Projection,
     autapses_possible = projection.source == projection.target
     sources, targets = connect(projection, n_source, n_target, autapses_possible, rng)
     where = f"projections[{index}]"
-    weights = values.sample(projection.weight, sources.size, rng)
-    delays = values.sample(projection.delay, sources.size, rng)
+    weights = values.sample(projection.weight, sources.size, rng, f"{where}.weight")
+    if weights.size and np.abs(weights).max() > catalog.MAX_WEIGHT:
+        raise InvalidValueError(f"{where}.weight: a drawn weight of {weights[np.abs(weights).argmax()]:.4g} is "
+                                f"beyond {catalog.MAX_WEIGHT:g} in magnitude; bound the distribution with min/max.")
+    delays = values.sample(projection.delay, sources.size, rng, f"{where}.delay")
     steps = np.round(delays / network.dt)
     if steps.size and steps.min() < 1:
         raise InvalidValueError(f"{where}.delay: a drawn delay of {delays.min():.4g} ms is below dt "
@@ -271,14 +286,7 @@ def connect(projection: Projection, n_source: int, n_target: int, same_populatio
                                  connector.allow_multapses, rng).ravel()
         return sources, targets
     elif rule == "fixed_total_number":
-        sources = rng.integers(0, n_source, params["n"])
-        targets = rng.integers(0, n_target, params["n"])
-        if no_autapses:
-            clash = sources == targets
-            while clash.any():
-                targets[clash] = rng.integers(0, n_target, int(clash.sum()))
-                clash = sources == targets
-        return sources, targets
+        return _total_number(params["n"], n_source, n_target, no_autapses, connector.allow_multapses, rng)
     elif rule == "ring":
         sources, targets = _ring(n_source, n_target, params["radius"], params["p"], rng)
     else:  # from_list
@@ -287,6 +295,21 @@ def connect(projection: Projection, n_source: int, n_target: int, same_populatio
         keep = sources != targets
         sources, targets = sources[keep], targets[keep]
     return sources, targets
+
+
+def _total_number(n: int, n_source: int, n_target: int, no_autapses: bool, multapses: bool,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` pairs drawn uniformly from the allowed ones (without repeats unless ``multapses``).
+
+    Pairs are numbered row by row, the diagonal left out without autapses, so one draw of ``n``
+    numbers (with or without replacement) is the whole answer: no rejection loop.
+    """
+    columns = n_target - 1 if no_autapses else n_target
+    pairs = n_source * columns
+    flat = rng.integers(0, pairs, n) if multapses else rng.choice(pairs, n, replace=False)
+    sources, column = flat // columns, flat % columns
+    targets = column + (column >= sources) if no_autapses else column
+    return sources.astype(np.int64), targets.astype(np.int64)
 
 
 def _bernoulli(n_source: int, n_target: int, p: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -309,12 +332,14 @@ def _bernoulli(n_source: int, n_target: int, p: float, rng: np.random.Generator)
     return flat // n_target, flat % n_target
 
 
+#: Rounds of redrawing repeated partners; each halves the repeats at least, so 64 is never reached.
+_MAX_REDRAWS = 64
+
+
 def _draw_partners(rows: int, n: int, high: int, exclude_self: bool, multapses: bool,
                    rng: np.random.Generator) -> np.ndarray:
     """``(rows, n)`` partner indices in ``[0, high)``; row ``i`` avoids ``i`` if ``exclude_self``."""
-    available = high - 1 if exclude_self else high
-    if n and available <= 0:
-        raise InvalidValueError("fixed in/out-degree: no partners are available.")
+    available = high - 1 if exclude_self else high  # validation refused n > available
     own = np.arange(rows)[:, None]
     if not multapses and 2 * n > available:  # dense: a random permutation per row
         keys = rng.random((rows, high))
@@ -324,9 +349,10 @@ def _draw_partners(rows: int, n: int, high: int, exclude_self: bool, multapses: 
     draws = rng.integers(0, available, (rows, n))
     if exclude_self:
         draws += draws >= own
-    while not multapses:
+    for _ in range(_MAX_REDRAWS if not multapses else 0):
         # Redraw only the repeats (redrawing whole rows would almost never end once n^2 >> high). The
-        # procedure treats every partner label alike, so each row ends as a uniform n-subset.
+        # procedure treats every partner label alike, so each row ends as a uniform n-subset. With
+        # 2n <= available each redraw repeats with probability <= 1/2: the bound is never reached.
         order = np.argsort(draws, axis=1, kind="stable")
         ordered = np.take_along_axis(draws, order, axis=1)
         row, column = np.nonzero(ordered[:, 1:] == ordered[:, :-1])
@@ -336,6 +362,9 @@ def _draw_partners(rows: int, n: int, high: int, exclude_self: bool, multapses: 
         if exclude_self:
             fresh += fresh >= row
         draws[row, order[row, column + 1]] = fresh
+    else:
+        if not multapses:
+            raise AssertionError(f"partners still repeat after {_MAX_REDRAWS} redraws")
     return draws
 
 
@@ -358,7 +387,7 @@ def _ring(n_source: int, n_target: int, radius: float, p: float,
 def _current(network: Network, index: int, stimulus: Stimulus, target: RealizedPopulation) -> CurrentTrace:
     rng = stream(network.seed, f"stimulus:{index}:{stimulus.kind}->{stimulus.target}")
     neurons = np.arange(target.size) if stimulus.neurons is None else np.asarray(stimulus.neurons)
-    times, amplitudes = _TRACES[stimulus.kind](stimulus.params, neurons.size, network, rng)
+    times, amplitudes = _TRACES[stimulus.kind](stimulus.params, neurons.size, network, rng, f"stimuli[{index}]")
     times = np.maximum(np.round(np.asarray(times, dtype=float) / network.dt), 1.0)
     # Later entries win where rounding puts two changes on one step.
     last = np.r_[times[1:] != times[:-1], True] if times.size else np.empty(0, dtype=bool)
@@ -376,13 +405,13 @@ def _switch_off(times: list[float] | np.ndarray, amplitudes: np.ndarray, stop: f
     return times, amplitudes
 
 
-def _dc(p, n, network, rng):
-    amplitude = values.sample(p["amplitude"], n, rng)
+def _dc(p, n, network, rng, where):
+    amplitude = values.sample(p["amplitude"], n, rng, f"{where}.amplitude")
     amplitudes = amplitude[None, :] if isinstance(p["amplitude"], (dict, list)) else amplitude[:1]
     return _switch_off([p["start"]], amplitudes, p["stop"], network.duration)
 
 
-def _step(p, n, network, rng):
+def _step(p, n, network, rng, where):
     return np.asarray(p["times"]), np.asarray(p["amplitudes"])
 
 
@@ -391,31 +420,31 @@ def _grid(start: float, stop: float, interval: float, duration: float) -> np.nda
     return start + interval * np.arange(max(int(math.ceil((stop - start) / interval - 1e-9)), 0))
 
 
-def _noise(p, n, network, rng):
+def _noise(p, n, network, rng, where):
     times = _grid(p["start"], p["stop"], p["dt"], network.duration)
-    mean = values.sample(p["mean"], n, rng)
+    mean = values.sample(p["mean"], n, rng, f"{where}.mean")
     amplitudes = mean + p["std"] * rng.standard_normal((times.size, n))
     return _switch_off(times, amplitudes, p["stop"], network.duration)
 
 
-def _random_step(p, n, network, rng):
+def _random_step(p, n, network, rng, where):
     times = (np.asarray(p["times"]) if "times" in p
              else _grid(p["start"], p["stop"], p["interval"], network.duration))
     if p["independent"]:
-        amplitudes = values.sample(p["amplitude"], times.size * n, rng).reshape(times.size, n)
+        amplitudes = values.sample(p["amplitude"], times.size * n, rng, f"{where}.amplitude").reshape(times.size, n)
     else:
-        amplitudes = values.sample(p["amplitude"], times.size, rng)
+        amplitudes = values.sample(p["amplitude"], times.size, rng, f"{where}.amplitude")
     return _switch_off(times, amplitudes, p["stop"], network.duration)
 
 
-def _ramp(p, n, network, rng):
+def _ramp(p, n, network, rng, where):
     times = _grid(p["start"], p["stop"], network.dt, network.duration)
     fraction = (times - p["start"]) / (p["stop"] - p["start"])
     amplitudes = p["amplitude_start"] + fraction * (p["amplitude_stop"] - p["amplitude_start"])
     return _switch_off(times, amplitudes, p["stop"], network.duration)
 
 
-def _sinusoidal(p, n, network, rng):
+def _sinusoidal(p, n, network, rng, where):
     """NEST ``ac_generator``: ``offset + amplitude sin(2 pi f t + phase)``, sampled every dt."""
     times = _grid(p["start"], p["stop"], network.dt, network.duration)
     phase = np.deg2rad(p["phase"])

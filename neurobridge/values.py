@@ -1,129 +1,191 @@
-"""Values that may be a scalar, a per-neuron list or a distribution.
+"""Values that may be a scalar, a per-item list or a distribution.
 
 A value specification is plain data: ``-65.0``, ``[1.0, 2.0, 3.0]``,
 ``{normal: {mean: 0, std: 1}, min: -2}``, ``{uniform: [0, 1]}``,
 ``{gamma: {shape: 2, scale: 0.002}, factor: -1}``, ``{lognormal: {mean: 0, sigma: 1}}``
 or ``{linspace: [first, last]}``. :func:`check` validates one at description
-time; :func:`sample` turns it into an array with a seeded generator.
+time (every number finite, every field known, the values it can take inside
+what the field allows); :func:`sample` turns it into an array with a seeded
+generator and refuses a draw that is not finite or beyond :data:`~.catalog.MAX_MAGNITUDE`.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from .catalog import DISTRIBUTION_OPTIONS, DISTRIBUTIONS
+from .catalog import ANY, DISTRIBUTION_OPTIONS, DISTRIBUTION_REGISTRY, DISTRIBUTIONS, MAX_MAGNITUDE, Interval
 from .errors import InvalidValueError, unknown
 
 Spec = Any  # float | list[float] | dict
 
-_DISTRIBUTION_FIELDS = {
-    "normal": ("mean", "std"),
-    "uniform": ("low", "high"),
-    "gamma": ("shape", "scale"),
-    "lognormal": ("mean", "sigma"),
-    "linspace": ("first", "last"),
-}
+#: The smallest positive float: the lower end of the support of gamma and lognormal (never 0 itself).
+_TINY = math.ulp(0.0)
+
+
+def number(value: Any, where: str, allowed: Interval = ANY, infinite: bool = False,
+           limit: float = MAX_MAGNITUDE) -> float:
+    """A finite number (``inf`` only where ``infinite``) of magnitude at most ``limit``, inside ``allowed``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidValueError(f"{where} must be a number, got {value!r}.")
+    result = float(value)
+    if math.isnan(result) or (math.isinf(result) and not (infinite and result > 0)):
+        what = "a finite number or .inf" if infinite else "a finite number"
+        raise InvalidValueError(f"{where} must be {what}, got {value!r}.")
+    if math.isfinite(result) and abs(result) > limit:
+        raise InvalidValueError(f"{where} must be at most {limit:g} in magnitude (NEST's units), got {value!r}.")
+    if not allowed.contains(result, result):
+        raise InvalidValueError(f"{where} must be {allowed.describe()}, got {value!r}.")
+    return result
 
 
 def _fields(kind: str, args: Any, where: str) -> dict[str, float]:
-    names = _DISTRIBUTION_FIELDS[kind]
+    spec = DISTRIBUTION_REGISTRY[kind]
+    names = tuple(q.name for q in spec.fields)
     if isinstance(args, (list, tuple)):
         if len(args) != len(names):
-            raise InvalidValueError(
-                f"{where}: {kind} takes [{', '.join(names)}], got {list(args)!r}.")
+            raise InvalidValueError(f"{where}.{kind} takes [{', '.join(names)}], got {list(args)!r}.")
         args = dict(zip(names, args))
     if not isinstance(args, dict):
         raise InvalidValueError(
-            f"{where}: {kind} takes {{{', '.join(names)}}} or [{', '.join(names)}], got {args!r}.")
+            f"{where}.{kind} takes {{{', '.join(names)}}} or [{', '.join(names)}], got {args!r}.")
     for key in args:
         if key not in names:
-            raise unknown(f"{kind} field", key, where, names)
+            raise unknown(f"{kind} field", key, f"{where}.{kind}", names)
     missing = [n for n in names if n not in args]
     if missing:
-        raise InvalidValueError(f"{where}: {kind} needs {', '.join(missing)}, got {args!r}.")
-    return {n: _number(args[n], f"{where}.{kind}.{n}") for n in names}
+        raise InvalidValueError(f"{where}.{kind} needs {', '.join(missing)}, got {args!r}.")
+    return {q.name: number(args[q.name], f"{where}.{kind}.{q.name}", q.allowed) for q in spec.fields}
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise InvalidValueError(f"{where} must be a number, got {value!r}.")
-    return float(value)
+def check(spec: Spec, where: str, allowed: Interval = ANY, size: int | None = None,
+          what: str = "neuron") -> Spec:
+    """Validate a value specification and return it in canonical form (floats, dicts).
 
-
-def check(spec: Spec, where: str) -> Spec:
-    """Validate a value specification and return it in canonical form (floats, dicts)."""
+    Parameters
+    ----------
+    spec
+        A scalar, a list or a distribution.
+    where
+        The field's path, for messages (``populations.exc.params.tau_m``).
+    allowed
+        What every value must be; a distribution must not be able to leave it (give ``min``/``max``).
+    size
+        How many values a list must hold (``None``: lists are refused, the count is not known).
+    what
+        What a list gives one value per (``neuron``, ``synapse``), for messages.
+    """
     if isinstance(spec, dict):
-        kinds = [k for k in spec if k not in DISTRIBUTION_OPTIONS]
-        if len(kinds) != 1:
+        canonical = _distribution(spec, where)
+        low, high = bounds(canonical)
+        if not allowed.contains(low, high):
             raise InvalidValueError(
-                f"{where}: a distribution is one of {', '.join(DISTRIBUTIONS)} "
-                f"(with optional {', '.join(DISTRIBUTION_OPTIONS)}), got {spec!r}.")
-        kind = kinds[0]
-        if kind not in _DISTRIBUTION_FIELDS:
-            raise unknown("distribution", kind, where, DISTRIBUTIONS)
-        canonical: dict[str, Any] = {kind: _fields(kind, spec[kind], where)}
-        for option in DISTRIBUTION_OPTIONS:
-            if option in spec:
-                canonical[option] = _number(spec[option], f"{where}.{option}")
-        if kind in ("normal",) and canonical[kind]["std"] < 0:
-            raise InvalidValueError(f"{where}.normal.std must be >= 0, got {canonical[kind]['std']}.")
-        if kind == "gamma" and min(canonical[kind].values()) <= 0:
-            raise InvalidValueError(f"{where}.gamma shape and scale must be > 0, got {canonical[kind]}.")
-        if kind == "uniform" and canonical[kind]["high"] < canonical[kind]["low"]:
-            raise InvalidValueError(f"{where}.uniform needs low <= high, got {canonical[kind]}.")
+                f"{where} must be {allowed.describe()}, but {_describe(canonical)} can give values from "
+                f"{low:g} to {high:g}; bound it with min/max.")
         return canonical
     if isinstance(spec, (list, tuple, np.ndarray)):
-        return [_number(v, f"{where}[{i}]") for i, v in enumerate(spec)]
-    return _number(spec, where)
+        if size is None:
+            raise InvalidValueError(f"{where}: a list needs a known number of {what}s; give a scalar or "
+                                    f"a distribution, got a list of {len(spec)}.")
+        if len(spec) != size:
+            raise InvalidValueError(f"{where}: a per-{what} list needs {size} values, got {len(spec)}.")
+        return [number(v, f"{where}[{i}]", allowed) for i, v in enumerate(spec)]
+    return number(spec, where, allowed)
+
+
+def _distribution(spec: dict, where: str) -> dict[str, Any]:
+    kinds = [k for k in spec if k not in DISTRIBUTION_OPTIONS]
+    if len(kinds) != 1:
+        raise InvalidValueError(
+            f"{where}: a distribution is one of {', '.join(DISTRIBUTIONS)} "
+            f"(with optional {', '.join(DISTRIBUTION_OPTIONS)}), got {spec!r}.")
+    kind = kinds[0]
+    DISTRIBUTION_REGISTRY.lookup(kind, where)
+    canonical: dict[str, Any] = {kind: _fields(kind, spec[kind], where)}
+    for option in DISTRIBUTION_OPTIONS:
+        if option in spec:
+            canonical[option] = number(spec[option], f"{where}.{option}")
+    if kind == "uniform" and canonical[kind]["high"] < canonical[kind]["low"]:
+        raise InvalidValueError(f"{where}.uniform needs low <= high, got {canonical[kind]}.")
+    if canonical.get("min", -math.inf) > canonical.get("max", math.inf):
+        raise InvalidValueError(f"{where} needs min <= max, got min {canonical['min']:g} and "
+                                f"max {canonical['max']:g}.")
+    return canonical
+
+
+def _describe(spec: dict[str, Any]) -> str:
+    kind = kind_of(spec)
+    return f"{kind} {spec[kind]}"
+
+
+def kind_of(spec: dict[str, Any]) -> str:
+    """The distribution's name (``normal``, ...)."""
+    return next(k for k in spec if k not in DISTRIBUTION_OPTIONS)
 
 
 def is_random(spec: Spec) -> bool:
     """True when sampling ``spec`` consumes random numbers."""
-    return isinstance(spec, dict) and "linspace" not in spec
+    return isinstance(spec, dict) and DISTRIBUTION_REGISTRY[kind_of(spec)].random
 
 
 def bounds(spec: Spec) -> tuple[float, float]:
     """Smallest and largest value ``spec`` can take (distributions: their support after clipping)."""
     if isinstance(spec, dict):
-        kind = next(k for k in spec if k not in DISTRIBUTION_OPTIONS)
+        kind = kind_of(spec)
         args = spec[kind]
         if kind == "uniform":
             low, high = args["low"], args["high"]
         elif kind == "linspace":
             low, high = sorted((args["first"], args["last"]))
-        else:
-            low, high = (-np.inf if kind == "normal" else 0.0), np.inf
+        elif kind == "normal":
+            low, high = (-math.inf, math.inf) if args["std"] > 0 else (args["mean"], args["mean"])
+        else:  # gamma, lognormal: (0, inf), never 0
+            low, high = _TINY, math.inf
         factor = spec.get("factor", 1.0)
         low, high = sorted((low * factor, high * factor)) if factor != 0 else (0.0, 0.0)
-        return max(low, spec.get("min", -np.inf)), min(high, spec.get("max", np.inf))
+        return max(low, spec.get("min", -math.inf)), min(high, spec.get("max", math.inf))
     if isinstance(spec, list):
         return (min(spec), max(spec)) if spec else (0.0, 0.0)
     return spec, spec
 
 
-def sample(spec: Spec, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Draw ``n`` values (float64) from a checked specification."""
+def sample(spec: Spec, n: int, rng: np.random.Generator, where: str = "a value") -> np.ndarray:
+    """Draw ``n`` values (float64) from a checked specification; a draw beyond
+    :data:`~.catalog.MAX_MAGNITUDE` (or not finite) is refused, naming ``where``."""
     if isinstance(spec, list):
         if len(spec) != n:
-            raise InvalidValueError(f"a per-neuron list needs {n} values, got {len(spec)}.")
+            raise InvalidValueError(f"{where}: a per-neuron list needs {n} values, got {len(spec)}.")
         return np.asarray(spec, dtype=float)
     if not isinstance(spec, dict):
         return np.full(n, float(spec))
-    kind = next(k for k in spec if k not in DISTRIBUTION_OPTIONS)
+    kind = kind_of(spec)
     a = spec[kind]
-    if kind == "normal":
-        values = rng.normal(a["mean"], a["std"], n)
-    elif kind == "uniform":
-        values = rng.uniform(a["low"], a["high"], n)
-    elif kind == "gamma":
-        values = rng.gamma(a["shape"], a["scale"], n)
-    elif kind == "lognormal":
-        values = rng.lognormal(a["mean"], a["sigma"], n)
-    else:
-        values = np.linspace(a["first"], a["last"], n)
-    values = values * spec.get("factor", 1.0)
+    with np.errstate(over="ignore"):
+        if kind == "normal":
+            drawn = rng.normal(a["mean"], a["std"], n)
+        elif kind == "uniform":
+            drawn = rng.uniform(a["low"], a["high"], n)
+        elif kind == "gamma":
+            drawn = rng.gamma(a["shape"], a["scale"], n)
+        elif kind == "lognormal":
+            drawn = rng.lognormal(a["mean"], a["sigma"], n)
+        else:
+            drawn = np.linspace(a["first"], a["last"], n)
+        drawn = drawn * spec.get("factor", 1.0)
     if "min" in spec or "max" in spec:
-        values = np.clip(values, spec.get("min", -np.inf), spec.get("max", np.inf))
-    return values
+        drawn = np.clip(drawn, spec.get("min", -np.inf), spec.get("max", np.inf))
+    return _checked_draws(drawn, where)
+
+
+def _checked_draws(drawn: np.ndarray, where: str) -> np.ndarray:
+    bad = ~np.isfinite(drawn) | (np.abs(drawn) > MAX_MAGNITUDE)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise InvalidValueError(f"{where}: draw {first} is {drawn[first]!r}, beyond {MAX_MAGNITUDE:g} in "
+                                f"magnitude; bound the distribution with min/max.")
+    return drawn
+
+
+__all__ = ["check", "number", "sample", "bounds", "is_random", "kind_of", "Spec"]
