@@ -55,7 +55,7 @@ def backends() -> int:
     installed = set(available_backends())
     for name, caps in capabilities().items():
         version = get_backend(name).simulator_version() if name in installed else "not installed"
-        options = ", ".join(f"{k}={v!r}" for k, v in caps.options.items()) or "none"
+        options = ", ".join(f"{k}={o.default!r}" for k, o in caps.options.items()) or "none"
         print(f"{name}: {version}; options: {options}")
         for note in caps.notes:
             print(f"  note: {note}")

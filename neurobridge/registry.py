@@ -96,12 +96,14 @@ def check_supported(network: Network, name: str) -> None:
 
 
 def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Backend options with defaults filled in; an unknown option names the allowed ones."""
+    """Backend options with defaults filled in, each typed and range-checked (``Capabilities.options``);
+    an unknown option names the allowed ones."""
     allowed = capabilities()[name].options
     for key in options:
         if key not in allowed:
-            raise unknown(f"option of backend {name}", key, "simulate()", allowed, UnknownNameError)
-    return {**allowed, **options}
+            raise unknown(f"option of backend {name}", key, "backend.options", allowed, UnknownNameError)
+    return {key: option.check(options[key], f"backend.options.{key}") if key in options else option.default
+            for key, option in allowed.items()}
 
 
 def simulate(network: Network | dict, backend: str = REFERENCE, **options: Any) -> Result:

@@ -32,8 +32,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from neurobridge.backend import Backend, Capabilities
-from neurobridge.errors import InvalidValueError
+from neurobridge.backend import (
+    ALL_CONNECTORS,
+    ALL_PAIRS,
+    ALL_SOURCES,
+    ALL_STIMULI,
+    ALL_SYNAPSES,
+    Backend,
+    Capabilities,
+    Option,
+)
 from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
@@ -68,14 +76,25 @@ class Brian2Backend(Backend):
     name = "brian2"
     requires = "brian2"
     capabilities = Capabilities(
-        options={"target": "numpy", "build_directory": None, "methods": None},
+        pairs=ALL_PAIRS, sources=ALL_SOURCES, synapses=ALL_SYNAPSES, stimuli=ALL_STIMULI,
+        connectors=ALL_CONNECTORS,
+        options={
+            "target": Option("numpy", str, "code generation target", TARGETS),
+            "build_directory": Option(None, str, "cpp_standalone: where the project is written and compiled "
+                                      "(default: a temporary folder, deleted when the build is dropped)",
+                                      nullable=True),
+            "methods": Option(None, dict, "integrator per membrane, e.g. {adex: rk4}", nullable=True,
+                              keys={"lif": ("exact", "euler", "rk2", "rk4"), "lif_conductance": ("euler", "rk2", "rk4"),
+                                    "adex": ("euler", "rk2", "rk4"), "izhikevich": ("euler", "rk2", "rk4")}),
+        },
+        bytes_per_synapse=150.0, bytes_per_neuron=3000.0,
         notes=(
             "Spike times are NEST's: Brian2 stamps a spike at the start of its step, the adapter "
             "adds dt on reading back; no offset remains.",
             "Synaptic arrivals, current onsets and refractory clamps land on the reference's steps "
             "(see neurobridge.backends.brian2.translate).",
-            "Integration: exact for lif × current receptors; rk4 (one step per dt; the reference "
-            "uses 10 substeps) for conductance LIF and AdEx, spike detection once per step; "
+            "Integration: exact for lif × current receptors; rk4 (one step per dt, as the reference's "
+            "default substeps=1) for conductance LIF and AdEx, spike detection once per step; "
             "Izhikevich: NEST's forward Euler with exactly decaying synapses. Override with "
             "methods={'adex': ..., 'izhikevich': ..., 'lif': ..., 'lif_conductance': ...}.",
             "cpp_standalone compiles once per structure; values reach the binary through run_args.",
@@ -103,10 +122,7 @@ class Brian2Backend(Backend):
         return translate.native_fallbacks(network)
 
     def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
-        target = options.get("target", "numpy")
-        if target not in TARGETS:
-            raise InvalidValueError(f'option target of backend brian2: "{target}" is not one of '
-                                    f"{', '.join(TARGETS)}.")
+        target = options["target"]
         plan = translate.plan(realized, options.get("methods"))
         if target == "cpp_standalone":
             return _run_standalone(realized, plan, options)

@@ -17,17 +17,14 @@ from types import ModuleType
 from typing import Any
 
 from neurobridge import catalog
-from neurobridge.backend import Backend, Capabilities
+from neurobridge.backend import Backend, Capabilities, Option
+from neurobridge.catalog import Interval
 from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
 
 from .recording import attach, read_spikes, read_states
 from .translate import MODEL_NAMES, build, check_network, native_fallbacks
-
-#: NEST's RNG seed must lie in (0, 2^32 - 1).
-_SEED_RANGE = 2**32 - 2
-
 
 class NestBackend(Backend):
     """NEST 3.10 through PyNEST: the same realized network, NEST's own models and update order."""
@@ -40,7 +37,12 @@ class NestBackend(Backend):
         synapses=frozenset(catalog.SYNAPSES),
         stimuli=frozenset(catalog.STIMULI),
         connectors=frozenset(catalog.CONNECTORS),
-        options={"threads": 1, "print_time": False, "verbose": False},
+        options={
+            "threads": Option(1, int, "NEST's local_num_threads", Interval(1, 512)),
+            "print_time": Option(False, bool, "NEST's own progress line"),
+            "verbose": Option(False, bool, "NEST's messages (verbosity INFO) and PyNEST's banner"),
+        },
+        bytes_per_synapse=120.0, bytes_per_neuron=2000.0,
         notes=(
             "iaf_psc_*: exact integration, agrees with the reference to rounding.",
             "aeif_*: GSL RKF45 (gsl_error_tol 1e-6); izhikevich: forward Euler (consistent_integration).",
@@ -97,7 +99,7 @@ def reset(nest: Any, realized: RealizedNetwork, options: dict[str, Any]) -> None
     nest.SetKernelStatus({
         "resolution": realized.dt,
         "local_num_threads": int(options.get("threads", 1)),
-        "rng_seed": realized.network.seed % _SEED_RANGE + 1,
+        "rng_seed": realized.network.seed + 1,  # validation keeps seeds <= 2**32 - 2
         "print_time": bool(options.get("print_time", False)),
     })
 

@@ -7,7 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from neurobridge.backend import Backend, Capabilities
+from neurobridge.backend import (
+    ALL_CONNECTORS,
+    ALL_PAIRS,
+    ALL_SOURCES,
+    ALL_STIMULI,
+    ALL_SYNAPSES,
+    Backend,
+    Capabilities,
+    Option,
+)
+from neurobridge.catalog import Interval
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
 
@@ -20,7 +30,16 @@ class NumpyBackend(Backend):
 
     name = "numpy"
     capabilities = Capabilities(
-        options={"substeps": 1, "spike_substeps": 50},
+        pairs=ALL_PAIRS, sources=ALL_SOURCES, synapses=ALL_SYNAPSES, stimuli=ALL_STIMULI,
+        connectors=ALL_CONNECTORS,
+        options={
+            "substeps": Option(1, int, "RK4 substeps per dt for AdEx and conductance LIF", Interval(1, 1000)),
+            "spike_substeps": Option(64, int, "the most substeps an AdEx neuron takes in a spike's upswing "
+                                     "(rounded down to a power of two)", Interval(1, 4096)),
+        },
+        # Measured (benchmarks/memory.py): realized arrays aside, the engine peaks at ~94 bytes per
+        # synapse while it sorts and copies them into its CSR rows.
+        bytes_per_synapse=96.0, bytes_per_neuron=400.0,
         notes=(
             "NEST's update order and time stamps; exact propagators for lif × current receptors.",
             "AdEx and conductance LIF: RK4 with `substeps` per dt, synaptic state in closed form; AdEx "

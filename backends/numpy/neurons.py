@@ -237,7 +237,7 @@ class OdeGroup(Group):
                     else Receptors(receptor, params, initial, n, dt))
         self.V = np.asarray(initial["V_m"], dtype=float).copy()
         self.I_e = compact(params["I_e"])
-        self.substeps = int(options.get("substeps", 1))
+        self.substeps = int(options["substeps"])
 
     def read(self, variable: str) -> np.ndarray:
         if variable == "V_m":
@@ -313,7 +313,7 @@ class AdEx(OdeGroup):
 
     def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
         super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
-        self.spike_substeps = int(options.get("spike_substeps", 64))
+        self.spike_substeps = int(options["spike_substeps"])
         p = {name: np.asarray(params[name], dtype=float) for name in self.PARAMETERS}
         p["detect"] = np.where(p["Delta_T"] > 0, p["V_peak"], p["V_th"])
         p["slope"] = np.where(p["Delta_T"] > 0, p["Delta_T"], 1.0)

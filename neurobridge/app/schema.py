@@ -13,11 +13,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from ..backend import Option
 from ..compare import CompareSettings
 from ..registry import capabilities
 
@@ -102,26 +103,20 @@ class NeurobridgeConfig:
     progress: bool = True
 
 
-def options_schema(backend: str, options: Mapping[str, Any]) -> type:
-    """A dataclass whose fields are the backend's options, typed by their defaults."""
-    fields = [(key, _annotation(value), _default(value)) for key, value in options.items()]
+def options_schema(backend: str, options: Mapping[str, Option]) -> type:
+    """A dataclass whose fields are the backend's options, typed as the adapter declares them
+    (ranges and choices are checked by :func:`~neurobridge.registry.check_options`)."""
+    fields = [(key, _annotation(option), field(default=option.default)) for key, option in options.items()]
     return dataclasses.make_dataclass(f"{backend.capitalize()}Options", fields)
 
 
-def _annotation(value: Any) -> Any:
-    for kind in (bool, int, float, str):
-        if isinstance(value, kind):
-            return kind
-    return Any
+def _annotation(option: Option) -> Any:
+    if option.kind is dict:
+        return Any
+    return Optional[option.kind] if option.nullable else option.kind  # noqa: UP007 (OmegaConf reads Optional)
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, (list, dict)):
-        return field(default_factory=lambda: value.copy())
-    return field(default=value)
-
-
-def backend_schema(backend: str, options: Mapping[str, Any]) -> type:
+def backend_schema(backend: str, options: Mapping[str, Option]) -> type:
     """``BackendSchema`` with ``name`` fixed to ``backend`` and typed ``options``."""
     options_type = options_schema(backend, options)
     return dataclasses.make_dataclass(

@@ -63,7 +63,7 @@ def test_capability_pairs_are_exactly_nests_models() -> None:
     assert NestBackend.capabilities.pairs == frozenset(EXPECTED_PAIRS)
     assert {pair: model.name for pair, model in MODELS.items()} == EXPECTED_PAIRS
     assert NestBackend.capabilities.synapses == {"static", "tsodyks_markram"}
-    assert dict(NestBackend.capabilities.options) == {"threads": 1, "print_time": False, "verbose": False}
+    assert NestBackend.capabilities.defaults() == {"threads": 1, "print_time": False, "verbose": False}
 
 
 def test_adapter_imports_without_nest() -> None:
@@ -127,7 +127,7 @@ def test_unsupported_pair_is_refused_naming_the_backends_that_have_it() -> None:
 def test_unknown_option_names_the_allowed_ones() -> None:
     with pytest.raises(UnknownNameError) as error:
         _run(networks.single_neuron(duration=10.0), thread=2)
-    assert str(error.value) == ('Unknown option of backend nest "thread" in simulate(). '
+    assert str(error.value) == ('Unknown option of backend nest "thread" in backend.options. '
                                 'Did you mean "threads"? Allowed: print_time, threads, verbose.')
 
 
