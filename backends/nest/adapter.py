@@ -26,6 +26,7 @@ from neurobridge.results import RunOutput
 from .recording import attach, read_spikes, read_states
 from .translate import MODEL_NAMES, build, check_network, native_fallbacks
 
+
 class NestBackend(Backend):
     """NEST 3.10 through PyNEST: the same realized network, NEST's own models and update order."""
 

@@ -113,7 +113,7 @@ def options_schema(backend: str, options: Mapping[str, Option]) -> type:
 def _annotation(option: Option) -> Any:
     if option.kind is dict:
         return Any
-    return Optional[option.kind] if option.nullable else option.kind  # noqa: UP007 (OmegaConf reads Optional)
+    return Optional[option.kind] if option.nullable else option.kind  # noqa: UP045 (OmegaConf reads Optional)
 
 
 def backend_schema(backend: str, options: Mapping[str, Option]) -> type:
