@@ -11,6 +11,7 @@ from .errors import (
                      InvalidValueError,
                      NativeFallbackWarning,
                      NeurobridgeError,
+                     SimulationDivergedError,
                      UnknownNameError,
                      UnknownParameterError,
                      UnsupportedModelError,
@@ -26,5 +27,5 @@ __all__ = [
     "Network", "load", "realize", "RealizedNetwork", "simulate", "Result", "load_result",
     "available_backends", "capabilities", "get_backend",
     "NeurobridgeError", "InvalidValueError", "UnknownNameError", "UnknownParameterError",
-    "UnsupportedModelError", "BackendNotFoundError", "NativeFallbackWarning",
+    "UnsupportedModelError", "BackendNotFoundError", "NativeFallbackWarning", "SimulationDivergedError",
 ]

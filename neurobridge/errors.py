@@ -43,6 +43,20 @@ class BackendNotFoundError(UnknownNameError):
     """No backend of that name is installed."""
 
 
+class SimulationDivergedError(NeurobridgeError, ArithmeticError):
+    """The dynamics left the numbers behind (a state became infinite or NaN, or the simulator's own
+    stability check fired): not a bad description, but never a silent NaN either."""
+
+
+def diverged(population: str, variable: str, neuron: int, value: float, when: str, backend: str,
+             detail: str = "") -> SimulationDivergedError:
+    """The standard "the dynamics diverged" error (the same text whichever backend found it)."""
+    extra = f" ({detail})" if detail else ""
+    return SimulationDivergedError(
+        f"populations.{population}: {variable} of neuron {neuron} is {value:.6g} {when} on {backend}: the "
+        f"dynamics diverged{extra}. Smaller inputs, weights or dt keep the state finite.")
+
+
 def did_you_mean(name: str, allowed: Iterable[str]) -> str:
     """Return ``' Did you mean "x"?'`` for the closest allowed name, or ``''``."""
     close = difflib.get_close_matches(str(name), [str(a) for a in allowed], n=1, cutoff=0.6)

@@ -8,6 +8,8 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
+import numpy as np
+
 from .backend import Backend, Capabilities
 from .errors import (
     BackendNotFoundError,
@@ -15,11 +17,13 @@ from .errors import (
     UnknownNameError,
     UnsupportedModelError,
     did_you_mean,
+    diverged,
     unknown,
 )
 from .model import Network
 from .realize import RealizedNetwork, realize
-from .results import Result, spikes_frame, states_frame
+from .resources import check_memory
+from .results import Result, RunOutput, spikes_frame, states_frame
 
 GROUP = "neurobridge.backends"
 REFERENCE = "numpy"
@@ -106,7 +110,22 @@ def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
             for key, option in allowed.items()}
 
 
-def simulate(network: Network | dict, backend: str = REFERENCE, **options: Any) -> Result:
+def check_run(network: Network, backend: str, options: dict[str, Any],
+              memory_limit_gb: float | None = None) -> dict[str, Any]:
+    """Everything checked before a run, for every backend alike: support, options, memory.
+
+    Returns the options with their defaults filled in.
+    """
+    get_backend(backend)
+    check_supported(network, backend)
+    options = check_options(backend, options)
+    caps = capabilities()[backend]
+    check_memory(network, caps.bytes_per_synapse, caps.bytes_per_neuron, memory_limit_gb, backend)
+    return options
+
+
+def simulate(network: Network | dict, backend: str = REFERENCE, *, memory_limit_gb: float | None = None,
+             **options: Any) -> Result:
     """Realize ``network`` and run it on ``backend``.
 
     Parameters
@@ -115,14 +134,15 @@ def simulate(network: Network | dict, backend: str = REFERENCE, **options: Any) 
         A :class:`Network` or the plain data of one.
     backend
         A registered backend name (``numpy``, ``nest``, ``brian2``).
+    memory_limit_gb
+        Refuse the run when its memory estimate exceeds this (default: the memory available now).
     **options
         Backend options (``threads=2`` for NEST, ``target="cython"`` for Brian2).
     """
     if not isinstance(network, Network):
         network = Network.from_dict(network)
     adapter_class = get_backend(backend)
-    check_supported(network, backend)
-    options = check_options(backend, options)
+    options = check_run(network, backend, options, memory_limit_gb)
     started = time.perf_counter()
     realized = realize(network)
     realize_seconds = time.perf_counter() - started
@@ -130,8 +150,19 @@ def simulate(network: Network | dict, backend: str = REFERENCE, **options: Any) 
     return _result(realized, backend, adapter_class, output, realize_seconds, options)
 
 
-def _result(realized: RealizedNetwork, backend: str, adapter_class: type[Backend], output: Any,
+def check_finite(output: RunOutput, backend: str) -> None:
+    """Refuse recorded states that are not finite: never a silent NaN in a result."""
+    for trace in output.states:
+        bad = ~np.isfinite(trace.values)
+        if bad.any():
+            row, column = (int(i[0]) for i in np.nonzero(bad))
+            raise diverged(trace.population, trace.variable, int(trace.neurons[column]),
+                           float(trace.values[row, column]), f"at {trace.times[row]:g} ms", backend)
+
+
+def _result(realized: RealizedNetwork, backend: str, adapter_class: type[Backend], output: RunOutput,
             realize_seconds: float, options: dict[str, Any]) -> Result:
+    check_finite(output, backend)
     network = realized.network
     meta = {
         "backend": backend,
@@ -155,5 +186,5 @@ def _result(realized: RealizedNetwork, backend: str, adapter_class: type[Backend
     return Result(spikes_frame(output.spikes), states_frame(output.states), meta)
 
 
-__all__ = ["simulate", "get_backend", "available_backends", "backend_names", "capabilities",
+__all__ = ["simulate", "check_run", "get_backend", "available_backends", "backend_names", "capabilities",
            "check_supported", "did_you_mean"]

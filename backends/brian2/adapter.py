@@ -42,6 +42,7 @@ from neurobridge.backend import (
     Capabilities,
     Option,
 )
+from neurobridge.errors import diverged
 from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
@@ -229,9 +230,35 @@ def _compile(realized: RealizedNetwork, plan: Plan, key: str, base: str | None,
 
 def _output(realized: RealizedNetwork, plan: Plan, built: Built, build_seconds: float, run_seconds: float,
             meta: dict[str, Any]) -> RunOutput:
+    _check_state(realized, plan, built)
     spikes = read_spikes(realized, plan, built.spike_monitors)
     states = read_states(built.recorders, realized.network.n_steps, realized.dt)
     return RunOutput(spikes, states, build_seconds, run_seconds, meta)
+
+
+def _check_state(realized: RealizedNetwork, plan: Plan, built: Built) -> None:
+    """NEST's AdEx stability check and, for every group, a finite state at the end of the run."""
+    for name, group in plan.groups.items():
+        obj = built.groups[name]
+        for population, offset in group.offsets.items():
+            size = realized.populations[population].size
+            if group.membrane == "adex":
+                at = np.asarray(obj.unstable_at_[:])[offset:offset + size]
+                if np.any(at >= 0):
+                    neuron = int(np.argmin(np.where(at >= 0, at, np.inf)))
+                    v = float(np.asarray(obj.unstable_v_[:])[offset + neuron] * 1e3)
+                    raise diverged(population, "V_m", neuron, v, f"at {at[neuron] * 1e3 + realized.dt:g} ms",
+                                   "brian2", "NEST's aeif stability check: V_m < -1000 mV or |w| > 1e6 pA")
+            for variable in translate.STATE_VARIABLES:
+                brian_name, unit = translate.STATE_VARIABLES[variable]
+                if brian_name not in obj.variables:
+                    continue
+                values = np.asarray(getattr(obj, brian_name + "_")[:])[offset:offset + size]
+                bad = ~np.isfinite(values)
+                if bad.any():
+                    neuron = int(np.flatnonzero(bad)[0])
+                    raise diverged(population, variable, neuron, float(values[neuron]), "at the end of the run",
+                                   "brian2")
 
 
 # -- building the objects ----------------------------------------------------------------------------
@@ -277,11 +304,15 @@ def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], constan
     model = translate.equations(group.membrane, group.receptor, group.method, group.shared, group.stimuli,
                                 group.noises, group.inputs, frozenset(constants))
     namespace = {**constants, **{s.name: stimuli[s.name] for s in group.stimuli}}
+    if group.membrane == "adex":
+        namespace.update(never=0 * b2.second, stability_V_min=-1000 * b2.mV, stability_w_max=1e6 * b2.pA)
     neurons = b2.NeuronGroup(group.n, model, threshold=part.threshold, reset=part.reset,
                              refractory="t_refractory" if part.refractory else False, method=group.method,
                              clock=clock, name=group.name, namespace=namespace)
     for noise in group.noises:  # NEST's noise_generator: see translate.NoisePlan
         neurons.run_regularly(noise.code, dt=noise.tick * clock.dt, when="end", name=f"{noise.name}_draws")
+    if group.membrane == "adex":
+        neurons.run_regularly(translate.ADEX_STABILITY, when="end", name=f"{group.name}_stability")
     return neurons
 
 
@@ -337,6 +368,9 @@ def assignments(plan: Plan, built: Built, b2: Any) -> list[tuple[Any, str, Any]]
         for variable, values in group.initial.items():
             unit = next(u for n, u in translate.STATE_VARIABLES.values() if n == variable)
             out.append((obj, variable, _quantity(values, unit, b2)))
+        if group.membrane == "adex":
+            out += [(obj, "unstable_at", np.full(group.n, -1.0) * b2.second),
+                    (obj, "unstable_v", np.zeros(group.n) * b2.volt)]
         for stimulus in group.stimuli:
             out.append((obj, f"{stimulus.name}_on", stimulus.on))
             if stimulus.values.ndim == 2:

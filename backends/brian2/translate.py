@@ -248,12 +248,21 @@ def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
         unit = DIMENSION[WEIGHT_UNITS[receptor]]
         lines += [f"{pin.name}_weight : {unit} (constant)",
                   *(f"{pin.name}_{p} : integer (constant, shared)" for p in ("first", "end"))]
+    if membrane == "adex":
+        lines += ["unstable_at : second", "unstable_v : volt"]
     for name in parameter_names(membrane, receptor):
         if name in constants:
             continue
         flag = " (constant, shared)" if name in shared else " (constant)"
         lines.append(f"{name} : {DIMENSION[to_nest_unit(name, membrane)]}{flag}")
     return "\n".join(lines)
+
+
+#: NEST's aeif_* stability check (``NumericalInstability``), run after every step: the first time
+#: ``V_m < -1000 mV`` or ``|w| > 1e6 pA`` is kept in ``unstable_at`` (negative: never), V then in ``unstable_v``.
+ADEX_STABILITY = ("unstable_now = int(unstable_at < never and (v < stability_V_min or abs(w) > stability_w_max))\n"
+                  "unstable_at = unstable_at + (t - unstable_at)*unstable_now\n"
+                  "unstable_v = unstable_v + (v - unstable_v)*unstable_now")
 
 
 def parameter_names(membrane: str, receptor: str) -> tuple[str, ...]:

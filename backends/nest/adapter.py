@@ -19,12 +19,13 @@ from typing import Any
 from neurobridge import catalog
 from neurobridge.backend import Backend, Capabilities, Option
 from neurobridge.catalog import Interval
+from neurobridge.errors import SimulationDivergedError
 from neurobridge.model import Network
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
 
 from .recording import attach, read_spikes, read_states
-from .translate import MODEL_NAMES, build, check_network, native_fallbacks
+from .translate import MODEL_NAMES, MODELS, build, check_network, native_fallbacks
 
 
 class NestBackend(Backend):
@@ -85,7 +86,7 @@ class NestBackend(Backend):
             built = build(nest, realized)
             recorders = attach(nest, realized, built)
             built_at = time.perf_counter()
-            extra = simulate(nest, realized.duration)
+            extra = simulate(nest, realized)
             finished = time.perf_counter()
             spikes, states = read_spikes(recorders, realized), read_states(recorders, realized)
         meta = {"threads": int(nest.local_num_threads), "nest_min_delay_ms": float(nest.min_delay),
@@ -105,16 +106,30 @@ def reset(nest: Any, realized: RealizedNetwork, options: dict[str, Any]) -> None
     })
 
 
-def simulate(nest: ModuleType, duration: float) -> float:
-    """Simulate ``duration`` plus one minimum delay, so the samples stamped ``duration`` are delivered.
+def simulate(nest: ModuleType, realized: RealizedNetwork) -> float:
+    """Simulate the duration plus one minimum delay, so the samples stamped ``duration`` are delivered.
 
     NEST hands a slice's multimeter samples over in the next slice; simulating
     past the end cannot change anything before it (every effect has a delay),
     and the readers drop what comes after. Returns the extra time (ms).
     """
     extra = float(nest.min_delay)
-    nest.Simulate(duration + extra)
+    try:
+        nest.Simulate(realized.duration + extra)
+    except nest.NESTErrors.NumericalInstability as error:
+        raise _instability(realized, str(error)) from None
     return extra
+
+
+def _instability(realized: RealizedNetwork, message: str) -> SimulationDivergedError:
+    """NEST's ``NumericalInstability`` (its aeif_* stability check) as the core's error."""
+    model = next((m.name for m in MODELS.values() if m.name in message), "a model")
+    names = [p.name for p in realized.populations.values()
+             if not p.is_source and MODELS[(p.model, p.receptor or "")].name == model]
+    where = f"populations.{names[0]}" if len(names) == 1 else "network"
+    return SimulationDivergedError(
+        f"{where}: the dynamics diverged on nest: NEST's {model} found a numerical instability (V_m < -1000 mV "
+        f"or |w| > 1e6 pA). Smaller inputs, weights or dt keep the state finite.")
 
 
 def _import_nest(verbose: bool) -> ModuleType:

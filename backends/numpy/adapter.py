@@ -17,10 +17,12 @@ from neurobridge.backend import (
     Capabilities,
     Option,
 )
-from neurobridge.catalog import Interval
+from neurobridge.catalog import Interval, state_variables
+from neurobridge.errors import SimulationDivergedError, diverged
 from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
 
+from .neurons import Unstable
 from .recording import spike_populations, state_recorders
 from .translate import Engine, build
 
@@ -56,10 +58,45 @@ class NumpyBackend(Backend):
         engine = build(realized, options)
         recorders = state_recorders(realized, engine)
         built = time.perf_counter()
-        spikes = _loop(engine, recorders, realized.network.n_steps)
+        try:
+            spikes = _loop(engine, recorders, realized.network.n_steps)
+        except Unstable as unstable:
+            raise _diverged(realized, engine, unstable) from None
         finished = time.perf_counter()
+        _check_final_state(realized, engine)
         return RunOutput(_spikes_by_population(realized, engine, spikes),
                          [r.trace(realized.dt) for r in recorders], built - started, finished - built)
+
+
+def _population_of(realized: RealizedNetwork, engine: Engine, group: int, local: int) -> tuple[str, int]:
+    """The population and neuron that are neuron ``local`` of group ``group``."""
+    for name, placement in engine.placements.items():
+        size = realized.populations[name].size
+        if placement.group == group and placement.offset <= local < placement.offset + size:
+            return name, local - placement.offset
+    raise AssertionError(f"no population holds neuron {local} of group {group}")
+
+
+def _diverged(realized: RealizedNetwork, engine: Engine, unstable: Unstable) -> SimulationDivergedError:
+    group = next(i for i, g in enumerate(engine.groups) if g.unstable_step is not None)
+    name, neuron = _population_of(realized, engine, group, unstable.index)
+    when = f"at {(engine.groups[group].unstable_step + 1) * realized.dt:g} ms"
+    return diverged(name, unstable.variable, neuron, unstable.value, when, "numpy", unstable.detail)
+
+
+def _check_final_state(realized: RealizedNetwork, engine: Engine) -> None:
+    """Every state variable finite at the end of the run (a NaN stays NaN: checking once is enough)."""
+    for name, placement in engine.placements.items():
+        population = realized.populations[name]
+        if population.is_source or placement.group is None:
+            continue
+        group = engine.groups[placement.group]
+        for variable in state_variables(population.model, population.receptor or ""):
+            values = group.read(variable)[placement.offset:placement.offset + population.size]
+            bad = ~np.isfinite(values)
+            if bad.any():
+                neuron = int(np.flatnonzero(bad)[0])
+                raise diverged(name, variable, neuron, float(values[neuron]), "at the end of the run", "numpy")
 
 
 def _loop(engine: Engine, recorders: list, n_steps: int) -> list[tuple[int, int, np.ndarray]]:
@@ -72,7 +109,11 @@ def _loop(engine: Engine, recorders: list, n_steps: int) -> list[tuple[int, int,
     for step in range(n_steps):
         emitted = []
         for index, group in enumerate(groups):
-            spiking = group.update(step)
+            try:
+                spiking = group.update(step)
+            except Unstable:
+                group.unstable_step = step
+                raise
             if spiking.size:
                 log.append((step, index, spiking))
                 emitted.append(spiking + bases[index])

@@ -27,6 +27,18 @@ from neurobridge.propagators import lif_propagators
 E = math.e
 
 
+class Unstable(Exception):
+    """A group's state left the range its simulator keeps it in (NEST's own stability checks)."""
+
+    def __init__(self, index: int, variable: str, value: float, detail: str) -> None:
+        super().__init__(detail)
+        self.index, self.variable, self.value, self.detail = index, variable, value, detail
+
+
+#: NEST's aeif_* give up when V_m < -1000 mV or |w| > 1e6 pA (``NumericalInstability``); so does the reference.
+ADEX_V_MIN, ADEX_W_MAX = -1e3, 1e6
+
+
 def compact(values: np.ndarray) -> np.ndarray | float:
     """A scalar when every neuron has the same value (faster arithmetic), else the array."""
     values = np.asarray(values, dtype=float)
@@ -43,6 +55,8 @@ class Group:
 
     #: Number of synaptic input channels (excitatory, inhibitory).
     channels = 2
+    #: The step in which the group's stability check failed (``None``: it has not).
+    unstable_step: int | None = None
 
     def __init__(self, n: int, params: dict[str, np.ndarray], initial: dict[str, np.ndarray],
                  receptor: str, dt: float, max_delay_steps: int, options: dict[str, Any]):
@@ -371,7 +385,17 @@ class AdEx(OdeGroup):
         if jump is not None:  # current_delta: the jump lands on free neurons
             V = V + jump * (r == 0)
         self.V, self.w, self.r = V, w, r
+        self._check_stability()
         return np.flatnonzero(spiked)
+
+    def _check_stability(self) -> None:
+        """NEST's check after each step of an aeif_* neuron."""
+        if self.V.min() < ADEX_V_MIN or np.abs(self.w).max() > ADEX_W_MAX:
+            bad_v = self.V < ADEX_V_MIN
+            variable, values = ("V_m", self.V) if bad_v.any() else ("w", self.w)
+            index = int(np.flatnonzero(bad_v if bad_v.any() else np.abs(self.w) > ADEX_W_MAX)[0])
+            raise Unstable(index, variable, float(values[index]),
+                           "NEST's aeif stability check: V_m < -1000 mV or |w| > 1e6 pA")
 
     def _refine(self, V: np.ndarray, spiked: np.ndarray):
         """Neurons whose step needs more substeps, grouped by that number (a power of two)."""

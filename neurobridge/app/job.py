@@ -19,7 +19,7 @@ from ..compare import CompareSettings
 from ..errors import UnknownNameError
 from ..experiments import Experiment, Setup, load_experiment
 from ..model import Network
-from ..registry import check_options, check_supported, get_backend
+from ..registry import check_run
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Job:
     plots: list[str]
     compare: CompareSettings
     progress: bool = True
+    memory_limit_gb: float | None = None
 
 
 def plain(config: DictConfig) -> dict[str, Any]:
@@ -71,15 +72,14 @@ def prepare(config: DictConfig) -> Job:
     if backend_spec.get("native"):
         networks = {name: native(network) for name, network in networks.items()}
     backend = backend_spec["name"]
-    get_backend(backend)
+    memory_limit_gb = data.get("memory_limit_gb")
     for network in networks.values():
-        check_supported(network, backend)
-    options = check_options(backend, backend_spec.get("options") or {})
+        options = check_run(network, backend, dict(backend_spec.get("options") or {}), memory_limit_gb)
     for name in spec.get("plots") or []:
         experiment.plot_function(name)
     compare = CompareSettings.from_mapping(data["compare"])
     return Job(experiment, setup, networks, backend, options, list(spec.get("plots") or []), compare,
-               bool(data.get("progress", True)))
+               bool(data.get("progress", True)), memory_limit_gb)
 
 
 def _networks(experiment: Experiment, setup: Setup) -> dict[str, Network]:

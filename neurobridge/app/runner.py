@@ -73,7 +73,7 @@ def simulate_variants(job: Job, overrides: list[str]) -> dict[str, Result]:
     variants = tqdm(job.networks.items(), desc=f"{job.setup.name} on {job.backend}", unit="variant",
                     disable=None if job.progress and len(job.networks) > 1 else True, file=sys.stderr)
     for variant, network in variants:
-        result = simulate(network, job.backend, **job.options)
+        result = simulate(network, job.backend, memory_limit_gb=job.memory_limit_gb, **job.options)
         result.meta.update(experiment=job.setup.name, variant=variant, overrides=overrides,
                            compare=_settings(job))
         results[variant] = result

@@ -101,6 +101,8 @@ class NeurobridgeConfig:
     experiment: ExperimentSchema = MISSING
     compare: CompareSettings = field(default_factory=CompareSettings)
     progress: bool = True
+    #: Refuse a job whose memory estimate exceeds this (null: the memory available on the machine).
+    memory_limit_gb: Optional[float] = None  # noqa: UP045 (OmegaConf reads Optional)
 
 
 def options_schema(backend: str, options: Mapping[str, Option]) -> type:

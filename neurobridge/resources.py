@@ -1,0 +1,204 @@
+"""What a run will need, estimated from the description alone, before anything is allocated.
+
+:func:`estimate` adds up, item by item, the memory realization and a backend will
+need: neuron state, expected synapses (at the realized arrays' and the backend's
+bytes per synapse), dense intermediates some connectors draw (a ring, a dense
+in-degree), input spikes, current traces, each target's ring buffer of
+``max delay`` steps, and recorded samples. :func:`check_memory` refuses a
+network whose estimate exceeds the memory available (or an explicit limit),
+naming the estimate and its largest item, so a description that would take
+minutes and gigabytes to fail fails at once, the same way on every backend.
+
+The figures are estimates (expected counts for random connectors and Poisson
+trains); a ``memory_limit_gb`` raises or lowers the bound explicitly.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import values
+from .errors import NeurobridgeError
+from .model import Network, Population, Projection, Recording, Stimulus, synapse_count
+
+GIB = 1024.0**3
+#: Realized arrays per synapse (int64 source and target, float64 weight and delay) and the drawing's temporaries.
+REALIZED_BYTES_PER_SYNAPSE = 48.0
+#: A source spike while it is realized (int64 neuron, float64 time, sort order and copies).
+BYTES_PER_INPUT_SPIKE = 48.0
+#: A recorded sample: the backend's buffer and the long-format table (five columns).
+BYTES_PER_SAMPLE = 56.0
+#: Of the available memory, the share a run may plan to use.
+USABLE_FRACTION = 0.9
+
+
+class ResourceError(NeurobridgeError, MemoryError):
+    """A network needs more memory than the machine has (or than the explicit limit allows)."""
+
+
+@dataclass
+class Estimate:
+    """Bytes by item (``projections[0]: synapses``), in the order they were counted."""
+
+    items: dict[str, float] = field(default_factory=dict)
+
+    def add(self, item: str, n_bytes: float) -> None:
+        if n_bytes > 0:
+            self.items[item] = self.items.get(item, 0.0) + float(n_bytes)
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.items.values()))
+
+    def largest(self) -> tuple[str, float]:
+        return max(self.items.items(), key=lambda item: item[1]) if self.items else ("nothing", 0.0)
+
+
+def estimate(network: Network, bytes_per_synapse: float = 100.0, bytes_per_neuron: float = 1000.0) -> Estimate:
+    """The memory ``network`` needs on a backend that adds ``bytes_per_synapse`` and ``bytes_per_neuron``."""
+    result = Estimate()
+    max_delay = _max_delay_steps(network)
+    for population in network.populations.values():
+        _population(result, network, population, bytes_per_neuron, max_delay.get(population.name, 1))
+    for index, projection in enumerate(network.projections):
+        _projection(result, network, index, projection, bytes_per_synapse)
+    for index, stimulus in enumerate(network.stimuli):
+        _stimulus(result, network, index, stimulus)
+    for index, recording in enumerate(network.recordings):
+        _recording(result, network, index, recording)
+    return result
+
+
+def check_memory(network: Network, bytes_per_synapse: float, bytes_per_neuron: float,
+                 limit_gb: float | None = None, backend: str = "") -> Estimate:
+    """Refuse ``network`` when its estimate exceeds ``limit_gb`` (default: the memory available now)."""
+    needed = estimate(network, bytes_per_synapse, bytes_per_neuron)
+    if limit_gb is not None:
+        limit, source = limit_gb * GIB, f"the limit memory_limit_gb={limit_gb:g}"
+    else:
+        limit, source = USABLE_FRACTION * available_memory(), "the memory available on this machine"
+    if needed.total > limit:
+        item, size = needed.largest()
+        on = f" on {backend}" if backend else ""
+        raise ResourceError(
+            f"The network needs about {needed.total / GIB:.3g} GiB{on}, more than {source} "
+            f"({limit / GIB:.3g} GiB); the largest item is {item} ({size / GIB:.3g} GiB). Make it smaller, "
+            f"or set memory_limit_gb to run it anyway.")
+    return needed
+
+
+def available_memory() -> float:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``, else physical memory)."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024.0
+    except OSError:
+        pass
+    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+# -- items ---------------------------------------------------------------------------------------
+
+def _max_delay_steps(network: Network) -> dict[str, int]:
+    steps: dict[str, int] = {}
+    for projection in network.projections:
+        _, high = values.bounds(projection.delay)
+        steps[projection.target] = max(steps.get(projection.target, 1), int(math.ceil(high / network.dt)))
+    return steps
+
+
+def _population(result: Estimate, network: Network, population: Population, per_neuron: float,
+                delay_steps: int) -> None:
+    where = f"populations.{population.name}"
+    n = population.size
+    if population.is_source:
+        result.add(f"{where}: input spikes", _expected_spikes(network, population) * BYTES_PER_INPUT_SPIKE)
+        result.add(f"{where}: sources", n * 64.0)
+        return
+    variables = len(population.parameters()) + len(population.state_variables())
+    result.add(f"{where}: neurons", n * (8.0 * 3 * variables + per_neuron))
+    channels = 1 if population.receptor == "current_delta" else 2
+    result.add(f"{where}: ring buffer of {delay_steps + 1} steps", (delay_steps + 1) * channels * n * 8.0)
+
+
+def _expected_spikes(network: Network, population: Population) -> float:
+    params = population.params
+    if population.model == "spike_times":
+        times = params["times"]
+        if times and isinstance(times[0], list):
+            return float(sum(len(t) for t in times))
+        return float(len(times) * population.size)
+    start = float(params.get("start", 0.0) or 0.0)
+    stop = min(float(params.get("stop", math.inf)), network.duration)
+    window = max(stop - start, 0.0)
+    if "interval" in params:
+        return population.size * window / max(_mean(params["interval"]), network.dt)
+    return population.size * _mean(params["rate"]) * window / 1000.0
+
+
+def _mean(spec: Any) -> float:
+    """The mean of a value spec (a distribution's mean, clipped to its bounds)."""
+    if isinstance(spec, list):
+        return float(sum(spec) / len(spec)) if spec else 0.0
+    if not isinstance(spec, dict):
+        return float(spec)
+    kind = values.kind_of(spec)
+    a = spec[kind]
+    mean = {"normal": lambda: a["mean"], "uniform": lambda: (a["low"] + a["high"]) / 2,
+            "linspace": lambda: (a["first"] + a["last"]) / 2, "gamma": lambda: a["shape"] * a["scale"],
+            "lognormal": lambda: math.exp(min(a["mean"] + a["sigma"] ** 2 / 2, 700.0))}[kind]()
+    low, high = values.bounds(spec)
+    return float(min(max(mean * spec.get("factor", 1.0), low), high))
+
+
+def _projection(result: Estimate, network: Network, index: int, projection: Projection,
+                per_synapse: float) -> None:
+    where = f"projections[{index}]"
+    source = network.populations[projection.source]
+    target = network.populations[projection.target]
+    connector = projection.connector
+    same = projection.source == projection.target
+    count = synapse_count(connector, source.size, target.size, same)
+    dense = float(source.size) * target.size
+    if count is None:  # fixed_probability, ring
+        p = float(connector.params.get("p", 1.0))
+        if connector.rule == "ring":
+            p *= min(1.0, float(connector.params["radius"]) / math.pi)
+            result.add(f"{where}: ring distances", dense * 24.0)
+        count = int(dense * p)
+    result.add(f"{where}: {count:.3g} synapses", count * (REALIZED_BYTES_PER_SYNAPSE + per_synapse))
+    if connector.rule in ("fixed_indegree", "fixed_outdegree") and not connector.allow_multapses:
+        n = connector.params["n"]
+        pool = source.size if connector.rule == "fixed_indegree" else target.size
+        if 2 * n > pool - 1:  # drawn as a random permutation per row
+            result.add(f"{where}: permutations", dense * 16.0)
+
+
+def _stimulus(result: Estimate, network: Network, index: int, stimulus: Stimulus) -> None:
+    target = network.populations[stimulus.target]
+    n = target.size if stimulus.neurons is None else len(stimulus.neurons)
+    p = stimulus.params
+    start, stop = float(p.get("start", 0.0)), min(float(p.get("stop", math.inf)), network.duration)
+    span = max(stop - start, 0.0)
+    changes = {"noise": span / float(p.get("dt", 1.0)), "ramp": span / network.dt,
+               "sinusoidal": span / network.dt, "random_step": span / float(p.get("interval") or network.dt)
+               if "times" not in p else len(p["times"])}.get(stimulus.kind, 2.0)
+    per_neuron = stimulus.kind == "noise" or (stimulus.kind == "random_step" and p.get("independent"))
+    result.add(f"stimuli[{index}]: current trace", changes * (n if per_neuron else 1) * 8.0 * 3)
+
+
+def _recording(result: Estimate, network: Network, index: int, recording: Recording) -> None:
+    population = network.populations[recording.population]
+    n = population.size if recording.neurons is None else len(recording.neurons)
+    states = [v for v in recording.variables if v != "spikes"]
+    every = (recording.interval or network.dt) / network.dt
+    samples = network.n_steps / every * n * len(states)
+    result.add(f"recordings[{index}]: {samples:.3g} samples", samples * BYTES_PER_SAMPLE)
+
+
+__all__ = ["estimate", "check_memory", "available_memory", "Estimate", "ResourceError", "GIB"]
