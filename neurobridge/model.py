@@ -153,9 +153,16 @@ def _quantities(data: Any, allowed: Mapping[str, catalog.Quantity], size: int, w
 
 
 def _deterministic(params: Mapping[str, Spec], size: int) -> dict[str, np.ndarray]:
-    """The parameters known before any draw (scalars, lists, linspace), as arrays."""
+    """The parameters known before any draw (scalars, lists, linspace), as arrays to check relations on.
+
+    Without lists, two values per parameter suffice whatever the size: a scalar is constant and a
+    linspace linear in the neuron's index, so a linear relation between them holds for every neuron
+    when it holds at both ends.
+    """
     rng = np.random.default_rng(0)  # consumed by nothing: random specs are left out
-    return {key: values.sample(spec, size, rng) for key, spec in params.items() if not values.is_random(spec)}
+    known = {key: spec for key, spec in params.items() if not values.is_random(spec)}
+    n = size if any(isinstance(spec, list) for spec in known.values()) else min(size, 2)
+    return {key: values.sample(spec, n, rng) for key, spec in known.items()}
 
 
 def check_constraints(population: Population, params: Mapping[str, np.ndarray], where: str) -> None:
@@ -321,8 +328,8 @@ class Projection:
         same = source.name == target.name
         _check_connector(connector, source, target, same, f"{where}.connector")
         n = synapse_count(connector, source.size, target.size, same)
-        weight = values.check(data.get("weight", 1.0), f"{where}.weight", size=n, what="synapse")
-        _check_weight(weight, target, f"{where}.weight")
+        weight = values.check(data.get("weight", 1.0), f"{where}.weight", size=n, what="synapse",
+                              limit=catalog.MAX_WEIGHT)
         delay = _delay(data.get("delay", 1.0), f"{where}.delay", context.dt, n)
         synapse = Synapse.from_spec(data.get("synapse", "static"), f"{where}.synapse", context.dt)
         if RECEPTOR_SPECS[target.receptor or ""].kind == "conductance" or synapse.model != "static":
@@ -358,17 +365,6 @@ def synapse_count(connector: Connector, n_source: int, n_target: int, same: bool
     if connector.rule == "fixed_total_number":
         return connector.params["n"]
     return None
-
-
-def _check_weight(weight: Spec, target: Population, where: str) -> None:
-    """Scalar and listed weights at most :data:`~.catalog.MAX_WEIGHT` (drawn ones: at realization)."""
-    if isinstance(weight, dict):
-        return
-    low, high = values.bounds(weight)
-    if max(abs(low), abs(high)) > catalog.MAX_WEIGHT:
-        unit = catalog.WEIGHT_UNIT[target.receptor or ""]
-        raise InvalidValueError(f"{where} must be at most {catalog.MAX_WEIGHT:g} {unit} in magnitude, got "
-                                f"{high if abs(high) > abs(low) else low:g}.")
 
 
 def _delay(spec: Any, where: str, dt: float, n: int | None) -> Spec:

@@ -61,7 +61,7 @@ def _fields(kind: str, args: Any, where: str) -> dict[str, float]:
 
 
 def check(spec: Spec, where: str, allowed: Interval = ANY, size: int | None = None,
-          what: str = "neuron") -> Spec:
+          what: str = "neuron", limit: float = MAX_MAGNITUDE) -> Spec:
     """Validate a value specification and return it in canonical form (floats, dicts).
 
     Parameters
@@ -76,6 +76,8 @@ def check(spec: Spec, where: str, allowed: Interval = ANY, size: int | None = No
         How many values a list must hold (``None``: lists are refused, the count is not known).
     what
         What a list gives one value per (``neuron``, ``synapse``), for messages.
+    limit
+        The largest magnitude of a scalar or listed value (drawn ones are checked by :func:`sample`).
     """
     if isinstance(spec, dict):
         canonical = _distribution(spec, where)
@@ -91,8 +93,8 @@ def check(spec: Spec, where: str, allowed: Interval = ANY, size: int | None = No
                                     f"a distribution, got a list of {len(spec)}.")
         if len(spec) != size:
             raise InvalidValueError(f"{where}: a per-{what} list needs {size} values, got {len(spec)}.")
-        return [number(v, f"{where}[{i}]", allowed) for i, v in enumerate(spec)]
-    return number(spec, where, allowed)
+        return [number(v, f"{where}[{i}]", allowed, limit=limit) for i, v in enumerate(spec)]
+    return number(spec, where, allowed, limit=limit)
 
 
 def _distribution(spec: dict, where: str) -> dict[str, Any]:
