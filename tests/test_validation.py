@@ -101,7 +101,8 @@ DEFECTS = [
      InvalidValueError, "projections[1].connector.fixed_outdegree.n (5) needs more partners than exist: each of the "
      "5 exc neurons can draw from 4 distinct targets in exc without autapses."),
     ("projections.1.connector", {"fixed_total_number": 30, "allow_multapses": False}, InvalidValueError,
-     "projections[1].connector.fixed_total_number.n (30) needs more pairs than exist: exc × exc has 25 distinct pairs."),
+     "projections[1].connector.fixed_total_number.n (30) needs more pairs than exist: exc × exc has 25 distinct "
+     "pairs."),
     # blow-ups
     ("projections.0.weight", 1e300, InvalidValueError,
      "projections[0].weight must be at most 1e+06 in magnitude (NEST's units), got 1e+300."),
