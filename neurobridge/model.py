@@ -584,7 +584,7 @@ class Network:
             raise InvalidValueError(f"name must be a line of text without / or \\ (200 characters at most), "
                                     f"got {name!r}.")
         context = _Context(dt, duration)
-        raw = fields.mapping(data.get("populations") or {}, "populations")
+        raw = fields.mapping(data.get("populations", {}), "populations")
         if not raw:
             raise InvalidValueError("populations: a network needs at least one population.")
         populations = {str(k): Population.from_dict(str(k), v, context) for k, v in raw.items()}
@@ -630,7 +630,9 @@ def _dt(value: Any) -> float:
 
 
 def _list(data: Mapping[str, Any], key: str) -> list[Any]:
-    items = data.get(key) or []
+    items = data.get(key)
+    if items is None:
+        return []
     if not isinstance(items, (list, tuple)):
         raise InvalidValueError(f"{key} must be a list, got {items!r}.")
     return list(items)
@@ -655,8 +657,16 @@ def load(path: str | Path) -> Network:
     import yaml
 
     path = Path(path)
-    with path.open() as stream:
-        data = json.load(stream) if path.suffix == ".json" else yaml.safe_load(stream)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise InvalidValueError(f"{path}: cannot read the description ({error.strerror or error}).") from None
+    try:
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        first = str(error).strip().splitlines()[0]
+        kind = "JSON" if path.suffix == ".json" else "YAML"
+        raise InvalidValueError(f"{path}: not valid {kind} ({first}).") from None
     return Network.from_dict(data)
 
 

@@ -367,3 +367,31 @@ def test_a_nan_in_recorded_states_is_refused_by_the_core() -> None:
         check_finite(RunOutput({}, [trace], 0.0, 0.0), "somebackend")
     assert str(raised.value) == ("populations.n: V_m of neuron 3 is nan at 0.2 ms on somebackend: the dynamics "
                                  "diverged. Smaller inputs, weights or dt keep the state finite.")
+
+
+def test_load_names_the_file_it_cannot_read(tmp_path) -> None:
+    with pytest.raises(InvalidValueError) as raised:
+        nb.load(tmp_path / "missing.yaml")
+    assert str(raised.value) == f"{tmp_path / 'missing.yaml'}: cannot read the description (No such file or directory)."
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("populations: [1, 2\nb: 3")
+    with pytest.raises(InvalidValueError) as raised:
+        nb.load(broken)
+    assert str(raised.value) == f"{broken}: not valid YAML (while parsing a flow sequence)."
+    broken.write_text("- 1\n- 2\n")
+    with pytest.raises(InvalidValueError) as raised:
+        nb.load(broken)
+    assert str(raised.value) == "network must be a mapping, got [1, 2]."
+
+
+@pytest.mark.requires_nest
+def test_a_poisson_train_that_may_spike_at_dt_into_a_tsodyks_synapse_is_refused_for_nest() -> None:
+    data = {"populations": {"p": {"size": 3, "model": "poisson", "params": {"rate": 100.0}}, "n": {"size": 2}},
+            "projections": [{"source": "p", "target": "n", "connector": "all_to_all", "weight": 10.0,
+                             "synapse": {"tsodyks_markram": {}}}]}
+    with pytest.raises(nb.UnsupportedModelError) as raised:
+        nb.simulate(data, backend="nest")
+    assert str(raised.value).startswith("projections[0]: p spikes at 0.1 ms (= dt), which cannot reach a "
+                                        "tsodyks_markram synapse in NEST")
+    data["populations"]["p"]["params"]["start"] = 0.1
+    assert nb.simulate(data, backend="nest").meta["n_synapses"] == 6

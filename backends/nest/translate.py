@@ -12,6 +12,7 @@ rules and generators instead, where NEST has them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType, ModuleType
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from neurobridge import catalog, values
-from neurobridge.errors import InvalidValueError, UnsupportedModelError
+from neurobridge.errors import UnsupportedModelError
 from neurobridge.model import Network, Population, Projection
 from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
 
@@ -252,8 +253,8 @@ def check_network(network: Network) -> None:
     dt = network.dt
     for index, projection in enumerate(network.projections):
         source = network.populations[projection.source]
-        if projection.synapse.model == "static" or source.native or source.model == "poisson":
-            continue  # Poisson trains are known only once realized: the relay refuses them then
+        if projection.synapse.model == "static" or (source.native and source.model == "poisson"):
+            continue
         first = _first_spike(source, dt)
         if first is not None and first < 2 * dt - dt / 2:
             raise UnsupportedModelError(
@@ -263,11 +264,17 @@ def check_network(network: Network) -> None:
 
 
 def _first_spike(source: Population, dt: float) -> float | None:
+    """The earliest stamp a source can emit (a Poisson source: the first step after its start)."""
+    if source.model == "poisson":
+        return float(source.params.get("start", 0.0)) + dt
     if source.model == "regular":
         return float(source.params.get("start", dt))
     times = source.params.get("times") or []
     flat = [t for train in times for t in train] if times and isinstance(times[0], list) else times
-    return min(flat) if flat else None
+    if not flat:
+        return None
+    steps = min(flat) / dt
+    return float(max(math.ceil(steps - 1e-9) if source.params.get("allow_offgrid_times") else round(steps), 1)) * dt
 
 
 def _trains(neurons: np.ndarray, times: np.ndarray, n: int) -> list[np.ndarray]:
@@ -329,11 +336,7 @@ def is_native_source(population: RealizedPopulation) -> bool:
 def _relay(nest: ModuleType, population: RealizedPopulation, dt: float) -> int:
     """Parrots that re-emit a source's spikes at their realized times (generators fire one dt early)."""
     times = population.spike_times
-    if times.size and times.min() < 2 * dt - dt / 2:
-        raise InvalidValueError(
-            f"populations.{population.name}: a spike at {times.min():g} ms (= dt) cannot reach a "
-            f"tsodyks_markram synapse in NEST, which takes spikes only from neurons: the relay parrot "
-            f"would need a generator spike at 0 ms. Start the train at 2 dt ({2 * dt:g} ms) or later.")
+    assert not times.size or times.min() > 1.5 * dt, "check_network refuses a relayed spike at dt"
     generators = _spike_generators(nest, population, times - dt)
     parrots = nest.Create("parrot_neuron", population.size)
     nest.Connect(generators, parrots, "one_to_one", syn_spec={"delay": dt})

@@ -59,7 +59,8 @@ class NumpyBackend(Backend):
         recorders = state_recorders(realized, engine)
         built = time.perf_counter()
         try:
-            spikes = _loop(engine, recorders, realized.network.n_steps)
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging state is reported below
+                spikes = _loop(engine, recorders, realized.network.n_steps)
         except Unstable as unstable:
             raise _diverged(realized, engine, unstable) from None
         finished = time.perf_counter()
