@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 from . import catalog
 from .catalog import Interval
 from .errors import InvalidValueError, unknown
+from .lowering import LoweredNetwork, NativeSupport
 from .model import Network
-from .realize import RealizedNetwork
 from .results import RunOutput
 
 #: Every membrane × receptor pair, every source, synapse, stimulus and connector: what a backend
@@ -105,6 +105,8 @@ class Capabilities:
     bytes_per_synapse: float = 100.0
     #: Bytes per neuron beyond the realized parameters and state.
     bytes_per_neuron: float = 1000.0
+    #: What it draws itself under ``native: true`` (nothing by default: every item runs realized).
+    native: NativeSupport = NativeSupport()
 
     def defaults(self) -> dict[str, Any]:
         """Every option at its default."""
@@ -136,12 +138,10 @@ class Backend(ABC):
         """
         return None
 
-    @classmethod
-    def native_fallbacks(cls, network: Network) -> list[tuple[str, str]]:
-        """``(field, message)`` for every ``native: true`` item this backend builds from the realized
-        arrays instead of its simulator's own draws (default: none). Validation warns once per item."""
-        return []
-
     @abstractmethod
-    def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
-        """Build ``realized`` in the simulator, run it for its duration and read the records back."""
+    def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
+        """Build ``lowered`` in the simulator, run it for its duration and read the records back.
+
+        ``lowered`` states everything the run must do to agree with the reference (see
+        :mod:`neurobridge.lowering`); ``options`` are checked and complete.
+        """

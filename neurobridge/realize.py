@@ -44,17 +44,6 @@ class RealizedPopulation:
     def is_source(self) -> bool:
         return self.model in catalog.SOURCES
 
-    def emission_steps(self, dt: float) -> np.ndarray:
-        """The step in which each source spike is emitted: a spike stamped ``t`` leaves in step
-        ``t/dt - 1`` (stamps are the end of a step, as for neurons), so with delay ``d`` it arrives at
-        ``t + d``, as NEST delivers a ``spike_generator``'s spikes."""
-        return np.round(self.spike_times / dt).astype(np.int64) - 1
-
-    def scalar(self, name: str) -> float | None:
-        """The parameter's value when it is the same for every neuron, else ``None``."""
-        array = self.params[name]
-        return float(array[0]) if array.size and np.all(array == array[0]) else None
-
 
 @dataclass
 class RealizedProjection:
@@ -254,7 +243,8 @@ def _projection(network: Network, index: int, projection: Projection,
         raise InvalidValueError(f"{where}.weight: a drawn weight of {weights[np.abs(weights).argmax()]:.4g} is "
                                 f"beyond {catalog.MAX_WEIGHT:g} in magnitude; bound the distribution with min/max.")
     delays = values.sample(projection.delay, sources.size, rng, f"{where}.delay")
-    steps = np.round(delays / network.dt)
+    # NEST's Time::delay_ms_to_steps: ld_round(ms * steps_per_ms), midpoints rounded up.
+    steps = np.floor(delays * (1.0 / network.dt) + 0.5)
     if steps.size and steps.min() < 1:
         raise InvalidValueError(f"{where}.delay: a drawn delay of {delays.min():.4g} ms is below dt "
                                 f"({network.dt} ms); give the distribution a min of at least dt.")

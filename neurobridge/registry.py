@@ -20,6 +20,7 @@ from .errors import (
     diverged,
     unknown,
 )
+from .lowering import lower, native_decisions
 from .model import Network
 from .realize import RealizedNetwork, realize
 from .resources import check_memory
@@ -95,8 +96,9 @@ def check_supported(network: Network, name: str) -> None:
             refuse(f"the stimulus {stimulus.kind}", "stimuli", stimulus.kind, f"stimuli[{i}].kind")
     backend = _registered()[name]
     backend.check(network)
-    for where, what in backend.native_fallbacks(network):
-        warnings.warn(f"{where}: {what}", NativeFallbackWarning, stacklevel=3)
+    for decision in native_decisions(network, caps.native, name).values():
+        if not decision.native:
+            warnings.warn(f"{decision.where}.native: {decision.reason}.", NativeFallbackWarning, stacklevel=3)
 
 
 def check_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -145,8 +147,9 @@ def simulate(network: Network | dict, backend: str = REFERENCE, *, memory_limit_
     options = check_run(network, backend, options, memory_limit_gb)
     started = time.perf_counter()
     realized = realize(network)
+    lowered = lower(realized, adapter_class.capabilities.native, backend)
     realize_seconds = time.perf_counter() - started
-    output = adapter_class().run(realized, **options)
+    output = adapter_class().run(lowered, **options)
     return _result(realized, backend, adapter_class, output, realize_seconds, options)
 
 

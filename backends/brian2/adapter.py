@@ -43,8 +43,7 @@ from neurobridge.backend import (
     Option,
 )
 from neurobridge.errors import diverged
-from neurobridge.model import Network
-from neurobridge.realize import RealizedNetwork
+from neurobridge.lowering import LoweredNetwork, NativeSupport
 from neurobridge.results import RunOutput
 
 from . import translate
@@ -89,6 +88,8 @@ class Brian2Backend(Backend):
                                     "adex": ("euler", "rk2", "rk4"), "izhikevich": ("euler", "rk2", "rk4")}),
         },
         bytes_per_synapse=150.0, bytes_per_neuron=3000.0,
+        native=NativeSupport(sources=frozenset({"poisson"}), rules=frozenset({"fixed_probability"}),
+                             stimuli=frozenset({"noise"}), poisson_input=True),
         notes=(
             "Spike times are NEST's: Brian2 stamps a spike at the start of its step, the adapter "
             "adds dt on reading back; no offset remains.",
@@ -118,16 +119,12 @@ class Brian2Backend(Backend):
 
         return f"brian2 {brian2.__version__}"
 
-    @classmethod
-    def native_fallbacks(cls, network: Network) -> list[tuple[str, str]]:
-        return translate.native_fallbacks(network)
-
-    def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
+    def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
         target = options["target"]
-        plan = translate.plan(realized, options.get("methods"))
+        plan = translate.plan(lowered, options.get("methods"))
         if target == "cpp_standalone":
-            return _run_standalone(realized, plan, options)
-        return _run_runtime(realized, plan, target)
+            return _run_standalone(lowered, plan, options)
+        return _run_runtime(lowered, plan, target)
 
     @classmethod
     def clear_standalone_builds(cls) -> None:
@@ -140,21 +137,21 @@ class Brian2Backend(Backend):
 
 # -- runtime targets ---------------------------------------------------------------------------------
 
-def _run_runtime(realized: RealizedNetwork, plan: Plan, target: str) -> RunOutput:
+def _run_runtime(lowered: LoweredNetwork, plan: Plan, target: str) -> RunOutput:
     import brian2 as b2
 
     with _device(b2, "runtime", target):
         started = time.perf_counter()
-        b2.seed(realized.network.seed)  # native draws (connect(p=...), sources, inputs, noise) follow the seed
-        built = build(realized, plan, b2, inline=True)
+        b2.seed(lowered.network.seed)  # native draws (connect(p=...), sources, inputs, noise) follow the seed
+        built = build(lowered, plan, b2, inline=True)
         for obj, attribute, value in assignments(plan, built, b2):
             setattr(obj, attribute, value)
         built_at = time.perf_counter()
-        built.network.run(realized.duration * b2.ms, namespace={})
+        built.network.run(lowered.duration * b2.ms, namespace={})
         finished = time.perf_counter()
         loop = float(b2.get_device()._last_run_time)
     meta = {"target": target, "compile_seconds": finished - built_at - loop}
-    return _output(realized, plan, built, built_at - started, loop, meta)
+    return _output(lowered, plan, built, built_at - started, loop, meta)
 
 
 @contextmanager
@@ -174,17 +171,17 @@ def _device(b2: Any, device: Any, target: str, **kwargs: Any) -> Iterator[None]:
 
 # -- cpp_standalone ----------------------------------------------------------------------------------
 
-def _run_standalone(realized: RealizedNetwork, plan: Plan, options: dict[str, Any]) -> RunOutput:
+def _run_standalone(lowered: LoweredNetwork, plan: Plan, options: dict[str, Any]) -> RunOutput:
     import brian2 as b2
 
     # The seed is compiled into the binary: with native draws it is part of the structure.
-    seed = realized.network.seed if plan.uses_brian2_rng else None
+    seed = lowered.network.seed if plan.uses_brian2_rng else None
     key = plan.structure_hash((options.get("build_directory"), seed))
     builds = Brian2Backend.standalone_builds
     started = time.perf_counter()
     compiled = key not in builds
     if compiled:
-        built, compile_seconds = _compile(realized, plan, key, options.get("build_directory"), b2)
+        built, compile_seconds = _compile(lowered, plan, key, options.get("build_directory"), b2)
         builds[key] = built
         while len(builds) > Brian2Backend.max_standalone_builds:
             _, old = builds.popitem(last=False)
@@ -202,10 +199,10 @@ def _run_standalone(realized: RealizedNetwork, plan: Plan, options: dict[str, An
     finished = time.perf_counter()
     meta = {"target": "cpp_standalone", "structure_hash": key, "compiled": compiled,
             "compile_seconds": compile_seconds, "build_directory": built.directory}
-    return _output(realized, plan, built, built_at - started - compile_seconds, finished - built_at, meta)
+    return _output(lowered, plan, built, built_at - started - compile_seconds, finished - built_at, meta)
 
 
-def _compile(realized: RealizedNetwork, plan: Plan, key: str, base: str | None,
+def _compile(lowered: LoweredNetwork, plan: Plan, key: str, base: str | None,
              b2: Any) -> tuple[Built, float]:
     """Build the objects on a fresh standalone device and compile them (values come at run time)."""
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
@@ -216,9 +213,9 @@ def _compile(realized: RealizedNetwork, plan: Plan, key: str, base: str | None,
     else:
         directory = str(Path(base) / key)
     with _device(b2, device, "cpp_standalone", build_on_run=False):
-        b2.seed(realized.network.seed)
-        built = build(realized, plan, b2)
-        built.network.run(realized.duration * b2.ms, namespace={})
+        b2.seed(lowered.network.seed)
+        built = build(lowered, plan, b2)
+        built.network.run(lowered.duration * b2.ms, namespace={})
         started = time.perf_counter()
         device.build(directory=directory, compile=True, run=False, with_output=False)
         compile_seconds = time.perf_counter() - started
@@ -228,26 +225,26 @@ def _compile(realized: RealizedNetwork, plan: Plan, key: str, base: str | None,
     return built, compile_seconds
 
 
-def _output(realized: RealizedNetwork, plan: Plan, built: Built, build_seconds: float, run_seconds: float,
+def _output(lowered: LoweredNetwork, plan: Plan, built: Built, build_seconds: float, run_seconds: float,
             meta: dict[str, Any]) -> RunOutput:
-    _check_state(realized, plan, built)
-    spikes = read_spikes(realized, plan, built.spike_monitors)
-    states = read_states(built.recorders, realized.network.n_steps, realized.dt)
+    _check_state(lowered, plan, built)
+    spikes = read_spikes(lowered, plan, built.spike_monitors)
+    states = read_states(built.recorders, lowered.n_steps, lowered.dt)
     return RunOutput(spikes, states, build_seconds, run_seconds, meta)
 
 
-def _check_state(realized: RealizedNetwork, plan: Plan, built: Built) -> None:
+def _check_state(lowered: LoweredNetwork, plan: Plan, built: Built) -> None:
     """NEST's AdEx stability check and, for every group, a finite state at the end of the run."""
     for name, group in plan.groups.items():
         obj = built.groups[name]
         for population, offset in group.offsets.items():
-            size = realized.populations[population].size
+            size = lowered.size(population)
             if group.membrane == "adex":
                 at = np.asarray(obj.unstable_at_[:])[offset:offset + size]
                 if np.any(at >= 0):
                     neuron = int(np.argmin(np.where(at >= 0, at, np.inf)))
                     v = float(np.asarray(obj.unstable_v_[:])[offset + neuron] * 1e3)
-                    raise diverged(population, "V_m", neuron, v, f"at {at[neuron] * 1e3 + realized.dt:g} ms",
+                    raise diverged(population, "V_m", neuron, v, f"at {at[neuron] * 1e3 + lowered.dt:g} ms",
                                    "brian2", "NEST's aeif stability check: V_m < -1000 mV or |w| > 1e6 pA")
             for variable in translate.STATE_VARIABLES:
                 brian_name, unit = translate.STATE_VARIABLES[variable]
@@ -263,14 +260,14 @@ def _check_state(realized: RealizedNetwork, plan: Plan, built: Built) -> None:
 
 # -- building the objects ----------------------------------------------------------------------------
 
-def build(realized: RealizedNetwork, plan: Plan, b2: Any, inline: bool = False) -> Built:
+def build(lowered: LoweredNetwork, plan: Plan, b2: Any, inline: bool = False) -> Built:
     """Every Brian2 object of the network, structure only (values: :func:`assignments`).
 
     ``inline`` (runtime targets) puts the parameters uniform over a group into namespaces as
     constants, as a hand-written script would; a standalone build keeps them variables for run_args.
     """
-    clock = b2.Clock(dt=realized.dt * b2.ms, name="neurobridge_clock")
-    stimuli = {s.name: b2.TimedArray(s.values * b2.pA, dt=s.every * realized.dt * b2.ms, name=s.name)
+    clock = b2.Clock(dt=lowered.dt * b2.ms, name="neurobridge_clock")
+    stimuli = {s.name: b2.TimedArray(s.values * b2.pA, dt=s.every * lowered.dt * b2.ms, name=s.name)
                for g in plan.groups.values() for s in g.stimuli}
     constants = {name: _constants(g, b2) if inline else {} for name, g in plan.groups.items()}
     groups = {name: _neuron_group(g, clock, stimuli, constants[name], b2) for name, g in plan.groups.items()}
@@ -285,7 +282,7 @@ def build(realized: RealizedNetwork, plan: Plan, b2: Any, inline: bool = False) 
                                                     name="sources")
     synapses = {s.name: _synapses(s, senders, groups, plan, clock, constants[s.target], b2)
                 for s in plan.synapses}
-    spike_monitors, recorders = monitors(realized, plan, groups, natives, clock, b2)
+    spike_monitors, recorders = monitors(lowered, plan, groups, natives, clock, b2)
     objects = [*senders.values(), *inputs, *synapses.values(), *spike_monitors.values(),
                *(r.monitor for r in recorders)]
     return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders, natives,

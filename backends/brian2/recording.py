@@ -18,34 +18,29 @@ from typing import Any
 
 import numpy as np
 
-from neurobridge.realize import RealizedNetwork
+from neurobridge.lowering import LoweredNetwork, StateSelection
 from neurobridge.results import StateTrace
 
 from .translate import SCALE, STATE_VARIABLES, Plan
 
 
-def spike_populations(realized: RealizedNetwork) -> list[str]:
-    """Populations whose spikes are recorded (the core's rule)."""
-    return realized.network.spike_populations()
-
-
 @dataclass
 class StateRecorder:
-    """One recording's monitor: some neurons of one population, some variables, every ``every`` steps."""
+    """One recording's monitor: the lowered selections of one recording (same neurons and interval)."""
 
-    population: str
-    variables: tuple[str, ...]
-    neurons: np.ndarray  # within the population
-    where: np.ndarray  # within the group
-    every: int
+    selections: list[StateSelection]
     monitor: Any
     group: Any
 
+    @property
+    def first(self) -> StateSelection:
+        return self.selections[0]
 
-def monitors(realized: RealizedNetwork, plan: Plan, groups: dict[str, Any], natives: dict[str, Any],
+
+def monitors(lowered: LoweredNetwork, plan: Plan, groups: dict[str, Any], natives: dict[str, Any],
              clock: Any, b2: Any) -> tuple[dict[str, Any], list[StateRecorder]]:
     """Spike monitors (by group or native source name) and state recorders."""
-    wanted = spike_populations(realized)
+    wanted = lowered.spike_populations
     spikes = {}
     for name, group in plan.groups.items():
         if any(p in wanted for p in group.offsets):
@@ -53,50 +48,43 @@ def monitors(realized: RealizedNetwork, plan: Plan, groups: dict[str, Any], nati
     for name in natives:
         if name in wanted:
             spikes[name] = b2.SpikeMonitor(natives[name], name=f"{name}_spikes")
-    return spikes, _state_recorders(realized, plan, groups, clock, b2)
+    return spikes, _state_recorders(lowered, groups, clock, b2)
 
 
-def _state_recorders(realized: RealizedNetwork, plan: Plan, groups: dict[str, Any], clock: Any,
-                     b2: Any) -> list[StateRecorder]:
+def _state_recorders(lowered: LoweredNetwork, groups: dict[str, Any], clock: Any, b2: Any) -> list[StateRecorder]:
+    by_recording: dict[int, list[StateSelection]] = {}
+    for selection in lowered.states:
+        by_recording.setdefault(selection.recording, []).append(selection)
     recorders = []
-    locate = {p: (g, offset) for g in plan.groups.values() for p, offset in g.offsets.items()}
-    for index, recording in enumerate(realized.recordings):
-        variables = tuple(v for v in recording.variables if v != "spikes")
-        if not variables:
-            continue
-        group, offset = locate[recording.population]
-        size = realized.populations[recording.population].size
-        neurons = np.arange(size) if recording.neurons is None else np.asarray(recording.neurons)
-        every = int(round((recording.interval or realized.dt) / realized.dt))
-        monitor_clock = clock if every == 1 else b2.Clock(dt=every * realized.dt * b2.ms,
-                                                          name=f"recording{index}_clock")
-        names = [STATE_VARIABLES[v][0] for v in variables]
-        monitor = b2.StateMonitor(groups[group.name], names, record=offset + neurons, when="start",
+    for index, selections in by_recording.items():
+        first = selections[0]
+        monitor_clock = clock if first.every == 1 else b2.Clock(dt=first.every * lowered.dt * b2.ms,
+                                                                 name=f"recording{index}_clock")
+        names = [STATE_VARIABLES[s.variable][0] for s in selections]
+        monitor = b2.StateMonitor(groups[first.group], names, record=first.group_neurons, when="start",
                                   clock=monitor_clock, name=f"recording{index}")
-        recorders.append(StateRecorder(recording.population, variables, neurons, offset + neurons,
-                                       every, monitor, groups[group.name]))
+        recorders.append(StateRecorder(selections, monitor, groups[first.group]))
     return recorders
 
 
-def read_spikes(realized: RealizedNetwork, plan: Plan,
+def read_spikes(lowered: LoweredNetwork, plan: Plan,
                 spikes: dict[str, Any]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Spikes per recorded population, local indices and NEST stamps (ms)."""
-    dt = realized.dt
+    dt = lowered.dt
     out = {}
-    located = {p: (g.name, offset) for g in plan.groups.values() for p, offset in g.offsets.items()}
-    for population in spike_populations(realized):
-        realized_population = realized.populations[population]
+    for population in lowered.spike_populations:
         if population in spikes:  # a native source
             monitor = spikes[population]
             out[population] = (np.asarray(monitor.i[:]), _stamp(monitor, dt))
-        elif realized_population.is_source:
-            out[population] = (realized_population.spike_neurons, realized_population.spike_times)
+        elif lowered.replayed(population):
+            realized = lowered.realized.populations[population]
+            out[population] = (realized.spike_neurons, realized.spike_times)
         else:
-            group, offset = located[population]
-            monitor = spikes[group]
+            group, member = lowered.locate(population)
+            monitor = spikes[group.name]
             index, times = np.asarray(monitor.i[:]), _stamp(monitor, dt)
-            mine = (index >= offset) & (index < offset + realized_population.size)
-            out[population] = (index[mine] - offset, times[mine])
+            mine = (index >= member.offset) & (index < member.offset + member.size)
+            out[population] = (index[mine] - member.offset, times[mine])
     return out
 
 
@@ -108,16 +96,17 @@ def _stamp(monitor: Any, dt: float) -> np.ndarray:
 def read_states(recorders: list[StateRecorder], n_steps: int, dt: float) -> list[StateTrace]:
     traces = []
     for recorder in recorders:
+        first = recorder.first
         steps = np.round(np.asarray(recorder.monitor.t_[:]) * 1000.0 / dt).astype(np.int64)
         keep = steps > 0
-        final = n_steps % recorder.every == 0
+        final = n_steps % first.every == 0
         times = np.r_[steps[keep], [n_steps] if final else []] * dt
-        for variable in recorder.variables:
-            name, unit = STATE_VARIABLES[variable]
+        for selection in recorder.selections:
+            name, unit = STATE_VARIABLES[selection.variable]
             values = np.asarray(getattr(recorder.monitor, name + "_")).T[keep]
             if final:
-                last = np.asarray(getattr(recorder.group, name + "_")[:])[recorder.where]
+                last = np.asarray(getattr(recorder.group, name + "_")[:])[first.group_neurons]
                 values = np.vstack([values, last[None, :]])
-            traces.append(StateTrace(recorder.population, variable, recorder.neurons, times,
+            traces.append(StateTrace(selection.population, selection.variable, selection.neurons, times,
                                      values / SCALE[unit]))
     return traces

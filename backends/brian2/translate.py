@@ -57,9 +57,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurobridge import catalog
-from neurobridge.model import Network, Projection, Stimulus
+from neurobridge.lowering import CurrentSchedule, LoweredNetwork, PairGroup, Pathway, sign_rule
 from neurobridge.propagators import lif_propagators
-from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
 
 # -- names and units -------------------------------------------------------------------------------
 
@@ -498,50 +497,42 @@ class Plan:
         return digest.hexdigest()[:16]
 
 
-def plan(realized: RealizedNetwork, methods: Mapping[str, str] | None = None) -> Plan:
-    """Group populations by pair, sources into one generator, synapses by (source, target, channel)."""
-    groups = _groups(realized, methods)
-    locate = {name: (g.name, offset) for g in groups.values() for name, offset in g.offsets.items()}
-    inputs = {p.index for p in realized.projections if poisson_input_obstacle(realized.network, p.spec) is None}
-    sources, natives = _sources(realized, inputs)
+def plan(lowered: LoweredNetwork, methods: Mapping[str, str] | None = None) -> Plan:
+    """Pair groups as NeuronGroups, realized sources in one generator, pathways by (sender, group, channel)."""
+    groups = {name: _group(pair, lowered.dt, methods) for name, pair in lowered.groups.items()}
+    locate = {m.population: (g.name, m.offset) for g in lowered.groups.values() for m in g.members.values()}
+    inputs = {p.projection for p in lowered.pathways if p.native is not None and p.native.how == "poisson_input"}
+    sources = _sources(lowered)
     if sources is not None:
         locate.update({name: ("sources", offset) for name, offset in sources.offsets.items()})
+    natives = _natives(lowered, inputs)
     locate.update({n.name: (n.name, 0) for n in natives})
-    synapses = _synapses(realized, groups, locate, sources, inputs)
-    for g in groups.values():
-        g.stimuli = _stimuli(realized, g, locate)
-        g.noises = _noises(realized, g, locate)
-    return Plan(groups, sources, natives, synapses, realized.dt, realized.network.n_steps)
+    synapses = _synapses(lowered, groups, locate, sources, inputs)
+    for current in lowered.currents:
+        group = groups[current.group]
+        if current.native is not None and current.native.native:
+            group.noises.append(_noise(current, group.n, lowered))
+        else:
+            group.stimuli.append(_stimulus(current, group.n))
+    return Plan(groups, sources, natives, synapses, lowered.dt, lowered.n_steps)
 
 
-def _groups(realized: RealizedNetwork, methods: Mapping[str, str] | None) -> dict[str, GroupPlan]:
-    members: dict[tuple[str, str], list[RealizedPopulation]] = {}
-    for population in realized.populations.values():
-        if not population.is_source:
-            members.setdefault((population.model, population.receptor or ""), []).append(population)
-    groups = {}
-    for (membrane, receptor), pops in members.items():
-        name = f"{membrane}_{receptor}"
-        offsets, start = {}, 0
-        for p in pops:
-            offsets[p.name] = start
-            start += p.size
-        params = {k: np.concatenate([p.params[k] for p in pops]) for k in pops[0].params}
-        initial = {STATE_VARIABLES[k][0]: np.concatenate([p.initial[k] for p in pops])
-                   for k in pops[0].initial}
-        params.update(_derived(membrane, receptor, params, realized.dt))
-        groups[name] = GroupPlan(name, membrane, receptor, start, offsets, params, initial,
-                                 method_for(membrane, receptor, methods))
-    return groups
+def _group(pair: PairGroup, dt: float, methods: Mapping[str, str] | None) -> GroupPlan:
+    params = {**pair.params, **_derived(pair, dt)}
+    initial = {STATE_VARIABLES[k][0]: v for k, v in pair.initial.items()}
+    offsets = {m.population: m.offset for m in pair.members.values()}
+    return GroupPlan(pair.name, pair.membrane, pair.receptor, pair.n, offsets, params, initial,
+                     method_for(pair.membrane, pair.receptor, methods))
 
 
-def _derived(membrane: str, receptor: str, params: Mapping[str, np.ndarray],
-             dt: float) -> dict[str, np.ndarray]:
+def _derived(pair: PairGroup, dt: float) -> dict[str, np.ndarray]:
     """Parameters Brian2 needs beyond NEST's: the refractory span, AdEx's spike detection, propagators."""
+    membrane, receptor, params = pair.membrane, pair.receptor, pair.params
     linear = membrane == "lif" and receptor in ("current_exp", "current_alpha")
     derived = _lif_propagators(receptor, params, dt) if linear else {}
     if membrane != "izhikevich":
-        derived["t_refractory"] = (np.round(params["t_ref"] / dt) + 1.0) * dt
+        # Brian2 clamps while timestep(t - lastspike) < timestep(refractory), counted from the spike step.
+        derived["t_refractory"] = (pair.refractory_steps + 1.0) * dt
     if membrane == "adex":
         has_exp = params["Delta_T"] > 0
         derived["has_exp"] = has_exp.astype(float)
@@ -567,41 +558,29 @@ def _lif_propagators(receptor: str, params: Mapping[str, np.ndarray], dt: float)
     return out
 
 
-def _sources(realized: RealizedNetwork,
-             inputs: set[int]) -> tuple[SourcePlan | None, list[NativePoisson]]:
+def _sources(lowered: LoweredNetwork) -> SourcePlan | None:
+    """Every realized source in one generator group; a neuron's spikes in one step spread over layers."""
     offsets, start, indices, steps = {}, 0, [], []
-    natives = []
-    recorded = set(realized.network.spike_populations())
-    for population in realized.populations.values():
-        if not population.is_source:
-            continue
-        if population.native and population.model == "poisson":
-            first, end = _active_steps(population, realized.dt)
-            simulated = population.name in recorded or any(
-                p.source == population.name and p.index not in inputs for p in realized.projections)
-            natives.append(NativePoisson(population.name, population.size, population.params["rate"],
-                                         first, end, simulated))
-            continue
-        offsets[population.name] = start
-        indices.append(population.spike_neurons + start)
-        steps.append(population.emission_steps(realized.dt))
-        start += population.size
+    for name, schedule in lowered.sources.items():
+        offsets[name] = start
+        indices.append(schedule.neurons + start)
+        steps.append(schedule.steps)
+        start += schedule.size
     if not offsets:
-        return None, natives
+        return None
     index, step = np.concatenate(indices), np.concatenate(steps)
     layer = _layers(index, step)
-    plan = SourcePlan(start, int(layer.max(initial=0)) + 1, offsets, index + layer * start,
-                      step * realized.dt)
-    return plan, natives
+    return SourcePlan(start, int(layer.max(initial=0)) + 1, offsets, index + layer * start, step * lowered.dt)
 
 
-def _active_steps(population: RealizedPopulation, dt: float) -> tuple[int, int]:
-    """The steps ``[first, end)`` in which a Poisson source emits (NEST stamps them in ``(start, stop]``)."""
-    params = population.spec.params if population.spec is not None else {}
-    start, stop = float(params.get("start", 0.0)), float(params.get("stop", math.inf))
-    first = int(math.floor(start / dt + 1e-9))
-    end = int(math.ceil(stop / dt - 1e-9)) if math.isfinite(stop) else np.iinfo(np.int32).max
-    return first, min(end, np.iinfo(np.int32).max)
+def _natives(lowered: LoweredNetwork, inputs: set[int]) -> list[NativePoisson]:
+    """Native Poisson sources; one whose every pathway is a PoissonInput and that nobody records is not simulated."""
+    plans = []
+    for name, native in lowered.natives.items():
+        simulated = name in lowered.spike_populations or any(
+            p.source == name and p.projection not in inputs for p in lowered.pathways)
+        plans.append(NativePoisson(name, native.size, native.params["rate"], native.first, native.end, simulated))
+    return plans
 
 
 def _layers(index: np.ndarray, step: np.ndarray) -> np.ndarray:
@@ -617,54 +596,31 @@ def _layers(index: np.ndarray, step: np.ndarray) -> np.ndarray:
     return layer
 
 
-def _channels(receptor: str, weights: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Synapse mask and channel value per channel, NEST's sign rule."""
-    if receptor == "current_delta":
-        return {"delta": (np.ones(weights.size, dtype=bool), weights)}
-    inhibitory = weights < 0
-    value = np.abs(weights) if receptor in catalog.CONDUCTANCE_RECEPTORS else weights
-    return {"ex": (~inhibitory, value), "in": (inhibitory, value)}
-
-
-def _channel_of(receptor: str, weight: float) -> tuple[str, np.ndarray]:
-    """The channel one scalar weight goes to, and the value it adds there (as a 1-element array)."""
-    return next((channel, value) for channel, (mask, value) in _channels(receptor, np.array([weight])).items()
-                if mask[0])
-
-
-def _synapses(realized: RealizedNetwork, groups: Mapping[str, GroupPlan],
-              locate: Mapping[str, tuple[str, int]], sources: SourcePlan | None,
-              inputs: set[int]) -> list[SynapsePlan]:
+def _synapses(lowered: LoweredNetwork, groups: Mapping[str, GroupPlan], locate: Mapping[str, tuple[str, int]],
+              sources: SourcePlan | None, inputs: set[int]) -> list[SynapsePlan]:
     static: dict[tuple[str, str, str], list[tuple[np.ndarray, ...]]] = {}
     plans: list[SynapsePlan] = []
-    dt = realized.dt
-    for projection in realized.projections:
-        target, target_offset = locate[projection.target]
-        group = groups[target]
-        if projection.index in inputs:
-            group.inputs.append(_poisson_input(projection, group, target_offset, realized))
+    for pathway in lowered.pathways:
+        group = groups[pathway.group]
+        target_offset = group.offsets[pathway.target]
+        if pathway.projection in inputs:
+            group.inputs.append(_poisson_input(pathway, group, target_offset, lowered))
             continue
-        source, source_offset = locate[projection.source]
-        steps = np.round(projection.delays / dt).astype(np.int64)
-        if native_probability(projection.spec):
-            plans.extend(_native(projection, group, source, source_offset, target_offset, realized))
+        source, source_offset = locate[pathway.source]
+        if pathway.drawn_by_simulator:
+            plans.append(_native(pathway, group, source, source_offset, target_offset, lowered))
             continue
-        i, j = projection.sources + source_offset, projection.targets + target_offset
-        i, j, steps, weights = _replicate(source, sources, i, j, steps, projection.weights)
-        for channel, (mask, value) in _channels(group.receptor, weights).items():
-            if not mask.any():
-                continue
-            columns = (i[mask], j[mask], value[mask], steps[mask])
-            if projection.synapse.model == "tsodyks_markram":
-                name = f"stp{projection.index}_{channel}"
-                plans.append(SynapsePlan(name, source, target, channel, *columns,
-                                         tsodyks=dict(projection.synapse.params)))
-            else:
-                static.setdefault((source, target, channel), []).append(columns)
+        i, j = pathway.pre + source_offset, pathway.post + target_offset
+        columns = _replicate(source, sources, i, j, pathway.delay_steps, pathway.values)
+        if pathway.synapse.model == "tsodyks_markram":
+            i, j, steps, values = columns
+            plans.append(SynapsePlan(f"stp{pathway.projection}_{pathway.channel}", source, group.name, pathway.channel,
+                                     i, j, values, steps, tsodyks=dict(pathway.synapse.params)))
+        else:
+            static.setdefault((source, group.name, pathway.channel), []).append(columns)
     for (source, target, channel), parts in static.items():
-        i, j, value, steps = (np.concatenate(c) for c in zip(*parts))
-        plans.append(SynapsePlan(f"{source}_to_{target}_{channel}", source, target, channel, i, j,
-                                 value, steps))
+        i, j, steps, values = (np.concatenate(c) for c in zip(*parts))
+        plans.append(SynapsePlan(f"{source}_to_{target}_{channel}", source, target, channel, i, j, values, steps))
     return plans
 
 
@@ -678,44 +634,31 @@ def _replicate(source: str, sources: SourcePlan | None, i: np.ndarray, j: np.nda
             np.tile(steps, k), np.tile(weights, k))
 
 
-def _native(projection: RealizedProjection, group: GroupPlan, source: str, source_offset: int,
-            target_offset: int, realized: RealizedNetwork) -> list[SynapsePlan]:
-    """``native: true`` fixed_probability: Brian2 draws the connections; weight and delay are scalars."""
-    spec = projection.spec
-    channel, value = _channel_of(group.receptor, spec.weight)
-    n_source = realized.populations[projection.source].size
-    n_target = realized.populations[projection.target].size
-    i = np.array([source_offset, source_offset + n_source], dtype=np.int64)  # index ranges, not pairs
-    j = np.array([target_offset, target_offset + n_target], dtype=np.int64)
-    steps = np.array([int(round(spec.delay / realized.dt))])
-    return [SynapsePlan(f"native{projection.index}_{channel}", source, group.name, channel, i, j, value,
-                        steps, probability=float(spec.connector.params["p"]),
-                        autapses=spec.source != spec.target or spec.connector.allow_autapses)]
+def _native(pathway: Pathway, group: GroupPlan, source: str, source_offset: int, target_offset: int,
+            lowered: LoweredNetwork) -> SynapsePlan:
+    """A native fixed_probability pathway: Brian2 draws the connections; weight and delay are scalars."""
+    spec = pathway.spec
+    _, value = sign_rule(group.receptor, np.array([float(spec.weight)]))[pathway.channel]
+    i = np.array([source_offset, source_offset + lowered.size(pathway.source)], dtype=np.int64)  # index ranges
+    j = np.array([target_offset, target_offset + lowered.size(pathway.target)], dtype=np.int64)
+    steps = np.array([int(round(float(spec.delay) / lowered.dt))])
+    return SynapsePlan(f"native{pathway.projection}_{pathway.channel}", source, group.name, pathway.channel, i, j,
+                       value, steps, probability=float(spec.connector.params["p"]),
+                       autapses=spec.source != spec.target or spec.connector.allow_autapses)
 
 
-def native_probability(projection: Projection) -> bool:
-    """Whether a projection is drawn by ``connect(p=...)``: native fixed_probability, scalar weight and delay."""
-    return projection.native and projection.connector.rule == "fixed_probability" and _scalar(projection)
-
-
-def _scalar(projection: Projection) -> bool:
-    """One weight and one delay for every synapse (what connect(p=...) and PoissonInput take)."""
-    return isinstance(projection.weight, float) and isinstance(projection.delay, float)
-
-
-def _poisson_input(projection: RealizedProjection, group: GroupPlan, offset: int,
-                   realized: RealizedNetwork) -> PoissonInputPlan:
-    """A native fixed in-degree projection from a native Poisson source, as one ``PoissonInput``."""
-    spec, source = projection.spec, realized.populations[projection.source]
-    channel, value = _channel_of(group.receptor, spec.weight)
+def _poisson_input(pathway: Pathway, group: GroupPlan, offset: int, lowered: LoweredNetwork) -> PoissonInputPlan:
+    """A native fixed in-degree pathway from a native Poisson source, as one ``PoissonInput``."""
+    spec, source = pathway.spec, lowered.natives[pathway.source]
+    _, value = sign_rule(group.receptor, np.array([float(spec.weight)]))[pathway.channel]
     weight = np.zeros(group.n)
-    weight[offset:offset + realized.populations[projection.target].size] = value[0]
-    delay = int(round(spec.delay / realized.dt)) - (channel == "delta")  # delta: the step before, see above
-    first, end = _active_steps(source, realized.dt)
-    return PoissonInputPlan(f"input{projection.index}", group.name, channel, int(spec.connector.params["n"]),
-                            float(source.params["rate"][0]), weight, first + delay,
-                            min(end, np.iinfo(np.int32).max - delay) + delay,
-                            "after_groups" if channel == "delta" else "synapses")
+    weight[offset:offset + lowered.size(pathway.target)] = value[0]
+    # delta: the step before, as the pathway it replaces (see the module docstring)
+    delay = int(round(float(spec.delay) / lowered.dt)) - pathway.acts_in_arrival_step
+    return PoissonInputPlan(f"input{pathway.projection}", group.name, pathway.channel, int(spec.connector.params["n"]),
+                            float(source.params["rate"][0]), weight, source.first + delay,
+                            min(source.end, np.iinfo(np.int32).max - delay) + delay,
+                            "after_groups" if pathway.acts_in_arrival_step else "synapses")
 
 
 def poisson_input(membrane: str, receptor: str, plan: PoissonInputPlan) -> tuple[str, str]:
@@ -726,101 +669,27 @@ def poisson_input(membrane: str, receptor: str, plan: PoissonInputPlan) -> tuple
     return variable.removesuffix("_post"), expression
 
 
-def poisson_input_obstacle(network: Network, projection: Projection) -> str | None:
-    """Why a ``native: true`` projection does not become a ``PoissonInput`` (``None``: it does)."""
-    if not projection.native or projection.connector.rule != "fixed_indegree":
-        return "it is not a native fixed_indegree projection"
-    source = network.populations[projection.source]
-    if not (source.native and source.model == "poisson"):
-        return "its source is not a native Poisson population"
-    if projection.source in network.spike_populations():
-        return (f"its source's spikes are recorded (a PoissonInput does not deliver the recorded "
-                f"{projection.source} spikes)")
-    if projection.synapse.model != "static":
-        return f"its synapse is {projection.synapse.model}, PoissonInput has no plasticity"
-    if not _scalar(projection):
-        return "a PoissonInput takes one scalar weight and delay"
-    if not isinstance(source.params.get("rate"), float):
-        return "a PoissonInput takes one rate for the whole source"
-    return None
+def _noise(current: CurrentSchedule, n: int, lowered: LoweredNetwork) -> NoisePlan:
+    """A native noise stimulus as NEST's noise_generator, drawn by Brian2 (see :class:`NoisePlan`)."""
+    p, dt = current.params, lowered.dt
+    on = np.zeros(n)
+    on[current.group_neurons] = 1.0
+    first = int(round(p["start"] / dt))
+    end = min(int(round(p["stop"] / dt)) if math.isfinite(p["stop"]) else lowered.n_steps, lowered.n_steps)
+    return NoisePlan(f"noise{current.index}", float(p["mean"]), float(p["std"]), max(int(round(p["dt"] / dt)), 1),
+                     first, end, on)
 
 
-def native_noise(stimulus: Stimulus) -> bool:
-    """Whether a ``native: true`` stimulus runs as Brian2 draws (noise with scalar parameters)."""
-    return (stimulus.native and stimulus.kind == "noise"
-            and all(isinstance(v, (int, float)) for v in stimulus.params.values()))
-
-
-def native_fallbacks(network: Network) -> list[tuple[str, str]]:
-    """``(field, message)`` for every ``native: true`` item this adapter builds from realized arrays."""
-    out = []
-    for index, projection in enumerate(network.projections):
-        if not projection.native or native_probability(projection):
-            continue
-        rule = projection.connector.rule
-        if rule == "fixed_probability":
-            out.append((f"projections[{index}].native", "connect(p=...) takes one scalar weight and delay; "
-                        "the realized connections are used (exact, not statistical, agreement)."))
-        elif rule == "fixed_indegree":
-            obstacle = poisson_input_obstacle(network, projection)
-            if obstacle is not None:
-                out.append((f"projections[{index}].native", f"no PoissonInput: {obstacle}; the realized "
-                            "connections are used (exact, not statistical, agreement)."))
-        else:
-            out.append((f"projections[{index}].native", f"Brian2 has no native {rule} rule here; the "
-                        "realized connections are used (exact, not statistical, agreement)."))
-    for index, stimulus in enumerate(network.stimuli):
-        if stimulus.native and not native_noise(stimulus):
-            what = ("noise with per-neuron parameters" if stimulus.kind == "noise"
-                    else f"NEST's {stimulus.kind} semantics")
-            out.append((f"stimuli[{index}].native", f"Brian2 has no generator with {what} here; the realized "
-                        "trace is used (exact, not statistical, agreement)."))
-    for population in network.populations.values():
-        if population.native and population.model != "poisson":
-            out.append((f"populations.{population.name}.native", f"a {population.model} source has no native "
-                        "Brian2 counterpart; its realized spike trains are used."))
-    return out
-
-
-def _noises(realized: RealizedNetwork, group: GroupPlan,
-            locate: Mapping[str, tuple[str, int]]) -> list[NoisePlan]:
-    plans = []
-    dt, n_steps = realized.dt, realized.network.n_steps
-    for trace in realized.currents:
-        name, offset = locate[trace.target]
-        if name != group.name or not native_noise(trace.spec):
-            continue
-        p = trace.spec.params
-        on = np.zeros(group.n)
-        on[offset + trace.neurons] = 1.0
-        first = int(round(p["start"] / dt))
-        end = min(int(round(p["stop"] / dt)) if math.isfinite(p["stop"]) else n_steps, n_steps)
-        plans.append(NoisePlan(f"noise{trace.index}", float(p["mean"]), float(p["std"]),
-                               max(int(round(p["dt"] / dt)), 1), first, end, on))
-    return plans
-
-
-def _stimuli(realized: RealizedNetwork, group: GroupPlan,
-             locate: Mapping[str, tuple[str, int]]) -> list[StimulusPlan]:
-    plans = []
-    for trace in realized.currents:
-        name, offset = locate[trace.target]
-        if name == group.name and not native_noise(trace.spec):
-            plans.append(_stimulus(trace, group.n, offset, realized.dt))
-    return plans
-
-
-def _stimulus(trace: CurrentTrace, n: int, offset: int, dt: float) -> StimulusPlan:
-    """A current trace on the coarsest grid holding every change: one row per grid point."""
-    steps = np.round(trace.times / dt).astype(np.int64)
+def _stimulus(current: CurrentSchedule, n: int) -> StimulusPlan:
+    """A current on the coarsest grid holding every change: one row per grid point."""
+    steps = current.change_steps
     every = int(np.gcd.reduce(steps)) if steps.size else 1
     n_grid = int(steps.max() // every) + 1 if steps.size else 1
-    amplitudes = np.asarray(trace.amplitudes, dtype=float)
     row = np.searchsorted(steps // every, np.arange(n_grid), side="right") - 1
-    shape = (n_grid,) if trace.shared else (n_grid, trace.neurons.size)
+    shape = (n_grid,) if current.shared else (n_grid, current.neurons.size)
     values = np.zeros(shape)
-    values[row >= 0] = amplitudes[row[row >= 0]]
+    values[row >= 0] = current.amplitudes[row[row >= 0]]
     on, column = np.zeros(n), np.zeros(n, dtype=np.int64)
-    on[offset + trace.neurons] = 1.0
-    column[offset + trace.neurons] = np.arange(trace.neurons.size)
-    return StimulusPlan(f"stimulus{trace.index}", values, every, on, column)
+    on[current.group_neurons] = 1.0
+    column[current.group_neurons] = np.arange(current.neurons.size)
+    return StimulusPlan(f"stimulus{current.index}", values, every, on, column)

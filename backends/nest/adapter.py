@@ -20,12 +20,12 @@ from neurobridge import catalog
 from neurobridge.backend import Backend, Capabilities, Option
 from neurobridge.catalog import Interval
 from neurobridge.errors import SimulationDivergedError
+from neurobridge.lowering import LoweredNetwork
 from neurobridge.model import Network
-from neurobridge.realize import RealizedNetwork
 from neurobridge.results import RunOutput
 
 from .recording import attach, read_spikes, read_states
-from .translate import MODEL_NAMES, MODELS, build, check_network, native_fallbacks
+from .translate import MODEL_NAMES, MODELS, NATIVE_SUPPORT, build, check_network
 
 
 class NestBackend(Backend):
@@ -45,6 +45,7 @@ class NestBackend(Backend):
             "verbose": Option(False, bool, "NEST's messages (verbosity INFO) and PyNEST's banner"),
         },
         bytes_per_synapse=120.0, bytes_per_neuron=2000.0,
+        native=NATIVE_SUPPORT,
         notes=(
             "iaf_psc_*: exact integration, agrees with the reference to rounding.",
             "aeif_*: GSL RKF45 (gsl_error_tol 1e-6); izhikevich: forward Euler (consistent_integration).",
@@ -64,17 +65,13 @@ class NestBackend(Backend):
     def check(cls, network: Network) -> None:
         check_network(network)
 
-    @classmethod
-    def native_fallbacks(cls, network: Network) -> list[tuple[str, str]]:
-        return native_fallbacks(network)
-
-    def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
-        """Reset NEST, build ``realized``, simulate its duration and read the records back.
+    def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
+        """Reset NEST, build ``lowered``, simulate its duration and read the records back.
 
         Parameters
         ----------
-        realized
-            The network, every random quantity drawn.
+        lowered
+            The network as every backend builds it (:mod:`neurobridge.lowering`).
         **options
             ``threads`` (NEST's ``local_num_threads``), ``print_time``, ``verbose``.
         """
@@ -82,31 +79,31 @@ class NestBackend(Backend):
         nest = _import_nest(verbose)
         with _quiet(verbose):
             started = time.perf_counter()
-            reset(nest, realized, options)
-            built = build(nest, realized)
-            recorders = attach(nest, realized, built)
+            reset(nest, lowered, options)
+            built = build(nest, lowered)
+            recorders = attach(nest, lowered, built)
             built_at = time.perf_counter()
-            extra = simulate(nest, realized)
+            extra = simulate(nest, lowered)
             finished = time.perf_counter()
-            spikes, states = read_spikes(recorders, realized), read_states(recorders, realized)
+            spikes, states = read_spikes(recorders, lowered), read_states(recorders, lowered)
         meta = {"threads": int(nest.local_num_threads), "nest_min_delay_ms": float(nest.min_delay),
                 "nest_extra_simulated_ms": extra}
         return RunOutput(spikes, states, built_at - started, finished - built_at, meta)
 
 
-def reset(nest: Any, realized: RealizedNetwork, options: dict[str, Any]) -> None:
+def reset(nest: Any, lowered: LoweredNetwork, options: dict[str, Any]) -> None:
     """A fresh kernel: resolution, threads, RNG seed (from the network's seed) and progress output."""
     nest.ResetKernel()
     nest.verbosity = nest.VerbosityLevel.INFO if options.get("verbose") else nest.VerbosityLevel.ERROR
     nest.SetKernelStatus({
-        "resolution": realized.dt,
+        "resolution": lowered.dt,
         "local_num_threads": int(options.get("threads", 1)),
-        "rng_seed": realized.network.seed + 1,  # validation keeps seeds <= 2**32 - 2
+        "rng_seed": lowered.network.seed + 1,  # validation keeps seeds <= 2**32 - 2
         "print_time": bool(options.get("print_time", False)),
     })
 
 
-def simulate(nest: ModuleType, realized: RealizedNetwork) -> float:
+def simulate(nest: ModuleType, lowered: LoweredNetwork) -> float:
     """Simulate the duration plus one minimum delay, so the samples stamped ``duration`` are delivered.
 
     NEST hands a slice's multimeter samples over in the next slice; simulating
@@ -115,17 +112,17 @@ def simulate(nest: ModuleType, realized: RealizedNetwork) -> float:
     """
     extra = float(nest.min_delay)
     try:
-        nest.Simulate(realized.duration + extra)
+        nest.Simulate(lowered.duration + extra)
     except nest.NESTErrors.NumericalInstability as error:
-        raise _instability(realized, str(error)) from None
+        raise _instability(lowered, str(error)) from None
     return extra
 
 
-def _instability(realized: RealizedNetwork, message: str) -> SimulationDivergedError:
+def _instability(lowered: LoweredNetwork, message: str) -> SimulationDivergedError:
     """NEST's ``NumericalInstability`` (its aeif_* stability check) as the core's error."""
     model = next((m.name for m in MODELS.values() if m.name in message), "a model")
-    names = [p.name for p in realized.populations.values()
-             if not p.is_source and MODELS[(p.model, p.receptor or "")].name == model]
+    names = [member for g in lowered.groups.values() if MODELS[(g.membrane, g.receptor)].name == model
+             for member in g.members]
     where = f"populations.{names[0]}" if len(names) == 1 else "network"
     return SimulationDivergedError(
         f"{where}: the dynamics diverged on nest: NEST's {model} found a numerical instability (V_m < -1000 mV "

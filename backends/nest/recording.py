@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from neurobridge.realize import RealizedNetwork
+from neurobridge.lowering import LoweredNetwork, StateSelection
 from neurobridge.results import StateTrace
 
-from .translate import MODELS, Built, NestModel, Translation, is_native_source
+from .translate import MODELS, Built, NestModel, Translation
 
 
 @dataclass
@@ -30,11 +30,11 @@ class SpikeRecorder:
 
 @dataclass
 class Multimeter:
-    population: str
+    """One recording's multimeter: the lowered selections of one recording (same neurons, interval)."""
+
+    selections: list[StateSelection]
     model: NestModel
-    variables: tuple[str, ...]
-    neurons: np.ndarray  # local indices, in the order asked for
-    ids: np.ndarray  # their node ids
+    ids: np.ndarray  # node ids of the neurons asked for, in their order
     recorded: np.ndarray  # the distinct node ids recorded, sorted
     multimeter: Any
 
@@ -43,62 +43,54 @@ class Multimeter:
 class Recorders:
     spikes: list[SpikeRecorder]
     states: list[Multimeter]
-    #: Spike sources whose spikes are the realized ones (not recorded in NEST).
-    realized_sources: list[str]
 
 
-def spike_populations(realized: RealizedNetwork) -> list[str]:
-    """Populations whose spikes are recorded (the core's rule)."""
-    return realized.network.spike_populations()
-
-
-def attach(nest: ModuleType, realized: RealizedNetwork, built: Built) -> Recorders:
-    """Create and connect the recorders the network's recordings ask for."""
-    spikes, sources = [], []
-    for name in spike_populations(realized):
-        population = realized.populations[name]
-        if population.is_source and not is_native_source(population):
-            sources.append(name)
+def attach(nest: ModuleType, lowered: LoweredNetwork, built: Built) -> Recorders:
+    """Create and connect the recorders the lowered network asks for (replayed sources need none)."""
+    spikes = []
+    for name in lowered.spike_populations:
+        if lowered.replayed(name):
             continue
         recorder = nest.Create("spike_recorder")
         nest.Connect(built.nodes[name], recorder)
         spikes.append(SpikeRecorder(name, recorder, built.first[name]))
-    states = [_multimeter(nest, realized, built, recording) for recording in realized.recordings
-              if any(v != "spikes" for v in recording.variables)]
-    return Recorders(spikes, states, sources)
+    by_recording: dict[int, list[StateSelection]] = {}
+    for selection in lowered.states:
+        by_recording.setdefault(selection.recording, []).append(selection)
+    states = [_multimeter(nest, lowered, built, selections) for selections in by_recording.values()]
+    return Recorders(spikes, states)
 
 
-def _multimeter(nest: ModuleType, realized: RealizedNetwork, built: Built, recording: Any) -> Multimeter:
-    population = realized.populations[recording.population]
-    model = MODELS[(population.model, population.receptor or "")]
-    neurons = (np.arange(population.size) if recording.neurons is None
-               else np.asarray(recording.neurons, dtype=np.int64))
-    variables = tuple(v for v in recording.variables if v != "spikes")
-    nest_names = [_state(model, v).nest for v in variables]
-    ids = built.ids(recording.population, neurons)
+def _multimeter(nest: ModuleType, lowered: LoweredNetwork, built: Built,
+                selections: list[StateSelection]) -> Multimeter:
+    first = selections[0]
+    group = lowered.groups[first.group]
+    model = MODELS[(group.membrane, group.receptor)]
+    ids = built.ids(first.population, first.neurons)
     recorded = np.unique(ids)
-    multimeter = nest.Create("multimeter", params={"record_from": nest_names,
-                                                   "interval": recording.interval or realized.dt})
+    multimeter = nest.Create("multimeter", params={"record_from": [_state(model, s.variable).nest for s in selections],
+                                                   "interval": first.every * lowered.dt})
     nest.Connect(multimeter, nest.NodeCollection(recorded.tolist()))
-    return Multimeter(recording.population, model, variables, neurons, ids, recorded, multimeter)
+    return Multimeter(selections, model, ids, recorded, multimeter)
 
 
 def _state(model: NestModel, variable: str) -> Translation:
     return next(t for t in model.states if t.neutral == variable)
 
 
-def read_spikes(recorders: Recorders, realized: RealizedNetwork) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def read_spikes(recorders: Recorders, lowered: LoweredNetwork) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Spikes per population (local neuron index, time in ms), none after the duration."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name in recorders.realized_sources:
-        population = realized.populations[name]
-        out[name] = (population.spike_neurons, population.spike_times)
+    for name in lowered.spike_populations:
+        if lowered.replayed(name):
+            population = lowered.realized.populations[name]
+            out[name] = (population.spike_neurons, population.spike_times)
     for spikes in recorders.spikes:
         events = spikes.recorder.get("events")
-        steps = on_grid(events["times"], realized.dt)
-        keep = steps <= realized.network.n_steps
+        steps = on_grid(events["times"], lowered.dt)
+        keep = steps <= lowered.n_steps
         out[spikes.population] = (np.asarray(events["senders"], dtype=np.int64)[keep] - spikes.first,
-                                  steps[keep] * realized.dt)
+                                  steps[keep] * lowered.dt)
     return out
 
 
@@ -107,24 +99,24 @@ def on_grid(times: np.ndarray, dt: float) -> np.ndarray:
     return np.round(np.asarray(times, dtype=float) / dt).astype(np.int64)
 
 
-def read_states(recorders: Recorders, realized: RealizedNetwork) -> list[StateTrace]:
+def read_states(recorders: Recorders, lowered: LoweredNetwork) -> list[StateTrace]:
     """One trace per recorded variable: ``values[i, j]`` at ``times[i]`` for the j-th neuron asked for."""
-    return [trace for meter in recorders.states for trace in _traces(meter, realized)]
+    return [trace for meter in recorders.states for trace in _traces(meter, lowered)]
 
 
-def _traces(meter: Multimeter, realized: RealizedNetwork) -> list[StateTrace]:
+def _traces(meter: Multimeter, lowered: LoweredNetwork) -> list[StateTrace]:
     events = meter.multimeter.get("events")
-    steps = on_grid(events["times"], realized.dt)
+    steps = on_grid(events["times"], lowered.dt)
     senders = np.asarray(events["senders"], dtype=np.int64)
-    keep = steps <= realized.network.n_steps
+    keep = steps <= lowered.n_steps
     order = np.lexsort((senders[keep], steps[keep]))
     n_recorded = meter.recorded.size
-    sample_times = steps[keep][order][::n_recorded] * realized.dt
+    sample_times = steps[keep][order][::n_recorded] * lowered.dt
     columns = np.searchsorted(meter.recorded, meter.ids)
     traces = []
-    for variable in meter.variables:
-        translation = _state(meter.model, variable)
+    for selection in meter.selections:
+        translation = _state(meter.model, selection.variable)
         values = np.asarray(events[translation.nest], dtype=float)[keep][order].reshape(-1, n_recorded)
-        traces.append(StateTrace(meter.population, variable, meter.neurons, sample_times,
+        traces.append(StateTrace(selection.population, selection.variable, selection.neurons, sample_times,
                                  translation.reverse(values[:, columns])))
     return traces

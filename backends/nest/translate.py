@@ -22,8 +22,17 @@ import numpy as np
 
 from neurobridge import catalog, values
 from neurobridge.errors import UnsupportedModelError
-from neurobridge.model import Network, Population, Projection
-from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
+from neurobridge.lowering import (
+    CurrentSchedule,
+    LoweredNetwork,
+    Member,
+    NativeSource,
+    NativeSupport,
+    PairGroup,
+    Pathway,
+    SourceSchedule,
+)
+from neurobridge.model import Network, Population
 
 Transform = Callable[[np.ndarray], np.ndarray]
 
@@ -155,6 +164,10 @@ NATIVE_SOURCES: Mapping[str, NestElement] = MappingProxyType({
     "poisson": NestElement("poisson_generator", tuple(rename(p) for p in ("rate", "start", "stop"))),
 })
 
+#: What NEST draws itself under ``native: true`` (the core decides item by item from this).
+NATIVE_SUPPORT = NativeSupport(sources=frozenset(NATIVE_SOURCES), rules=frozenset(NATIVE_RULES),
+                               distributions=frozenset(NATIVE_DISTRIBUTIONS), stimuli=frozenset(NATIVE_STIMULI))
+
 
 # -- the built network ---------------------------------------------------------------------------
 
@@ -172,18 +185,18 @@ class Built:
         return self.first[population] + np.asarray(local, dtype=np.int64)
 
 
-def build(nest: ModuleType, realized: RealizedNetwork) -> Built:
-    """Create every population, projection and current of ``realized`` in NEST's (reset) kernel."""
+def build(nest: ModuleType, lowered: LoweredNetwork) -> Built:
+    """Create every population, pathway and current of ``lowered`` in NEST's (reset) kernel."""
     built = Built()
-    for population in realized.populations.values():
-        nodes = _create(nest, population, realized.dt)
-        built.nodes[population.name], built.first[population.name] = nodes, _first_id(nodes)
-    for name in _relayed_sources(realized):
-        built.relays[name] = _relay(nest, realized.populations[name], realized.dt)
-    for projection in realized.projections:
-        connect(nest, projection, realized, built)
-    for trace in realized.currents:
-        inject(nest, trace, built, realized.dt)
+    for name in lowered.realized.populations:
+        nodes = _create(nest, lowered, name)
+        built.nodes[name], built.first[name] = nodes, _first_id(nodes)
+    for name in _relayed_sources(lowered):
+        built.relays[name] = _relay(nest, lowered.sources[name], lowered.dt)
+    for pathway in lowered.pathways:
+        connect(nest, pathway, lowered, built)
+    for current in lowered.currents:
+        inject(nest, current, built, lowered.dt)
     return built
 
 
@@ -193,13 +206,14 @@ def _first_id(nodes: Any) -> int:
 
 # -- populations ---------------------------------------------------------------------------------
 
-def _create(nest: ModuleType, population: RealizedPopulation, dt: float) -> Any:
-    if not population.is_source:
-        model = MODELS[(population.model, population.receptor or "")]
-        return nest.Create(model.name, population.size, params=neuron_status(population, model))
-    if is_native_source(population):
-        return _native_source(nest, population, dt)
-    return _spike_generators(nest, population, population.spike_times)
+def _create(nest: ModuleType, lowered: LoweredNetwork, name: str) -> Any:
+    if name in lowered.natives:
+        return _native_source(nest, lowered.natives[name], lowered.dt)
+    if name in lowered.sources:
+        return _spike_generators(nest, lowered.sources[name], lowered.dt)
+    group, member = lowered.locate(name)
+    model = MODELS[(group.membrane, group.receptor)]
+    return nest.Create(model.name, member.size, params=neuron_status(group, member, model))
 
 
 def _compact(values: np.ndarray) -> float | list[float]:
@@ -208,13 +222,13 @@ def _compact(values: np.ndarray) -> float | list[float]:
     return float(values[0]) if np.all(values == values[0]) else values.tolist()
 
 
-def neuron_status(population: RealizedPopulation, model: NestModel) -> dict[str, Any]:
-    """Parameters and initial values of every neuron, as one NEST status dictionary.
+def neuron_status(group: PairGroup, member: Member, model: NestModel) -> dict[str, Any]:
+    """Parameters and initial values of one population's neurons, as one NEST status dictionary.
 
     Parameters
     ----------
-    population
-        A realized neuron population.
+    group, member
+        The lowered pair group and the population's place in it.
     model
         Its NEST model (from :data:`MODELS`).
 
@@ -222,19 +236,15 @@ def neuron_status(population: RealizedPopulation, model: NestModel) -> dict[str,
     -------
     dict
         NEST names to a scalar (shared) or a per-neuron list; initial values always included
-        (NEST's own defaults differ from the description's).
+        (NEST's own defaults differ from the description's). A state NEST cannot set
+        (``fixed_at_zero``) is left out: validation (:func:`check_network`) refused any other value.
     """
     status: dict[str, Any] = dict(model.settings)
     for translation in model.parameters:
-        status[translation.nest] = _compact(translation.forward(population.params[translation.neutral]))
+        status[translation.nest] = _compact(translation.forward(group.params[translation.neutral][member.indices]))
     for translation in model.states:
-        values = translation.forward(population.initial[translation.neutral])
         if translation.nest not in model.fixed_at_zero:
-            status[translation.nest] = _compact(values)
-        elif np.any(values != 0):
-            raise UnsupportedModelError(
-                f"populations.{population.name}.initial.{translation.neutral}: NEST's {model.name} starts "
-                f"{translation.nest} at 0 and cannot set it; got values up to {np.abs(values).max():.4g}.")
+            status[translation.nest] = _compact(translation.forward(group.initial[translation.neutral][member.indices]))
     return status
 
 
@@ -284,11 +294,15 @@ def _trains(neurons: np.ndarray, times: np.ndarray, n: int) -> list[np.ndarray]:
     return np.split(times[order], bounds)
 
 
-def _spike_generators(nest: ModuleType, population: RealizedPopulation, times: np.ndarray) -> Any:
-    """One ``spike_generator`` per source neuron, in one ``Create``, times set in one call."""
-    generators = nest.Create("spike_generator", population.size)
-    trains = _trains(population.spike_neurons, times, population.size)
-    generators.set([{"spike_times": train} for train in trains])
+def _spike_generators(nest: ModuleType, schedule: SourceSchedule, dt: float, earlier: int = 0) -> Any:
+    """One ``spike_generator`` per source neuron, in one ``Create``, times set in one call.
+
+    A generator's spike stamped ``(step + 1) dt`` leaves in ``step`` (the lowered emission step), as a
+    neuron's does; ``earlier`` steps sooner for a relay, whose parrot adds one step.
+    """
+    generators = nest.Create("spike_generator", schedule.size)
+    stamps = (schedule.steps + 1 - earlier) * dt
+    generators.set([{"spike_times": train} for train in _trains(schedule.neurons, stamps, schedule.size)])
     return generators
 
 
@@ -302,116 +316,68 @@ def _generator_status(element: NestElement, params: Mapping[str, Any]) -> dict[s
     return status
 
 
-def _native_source(nest: ModuleType, population: RealizedPopulation, dt: float) -> Any:
+def _native_source(nest: ModuleType, source: NativeSource, dt: float) -> Any:
     """Parrots fed by ``poisson_generator``s: each parrot is one source neuron with its own train.
 
     A generator's spike reaches its parrot one ``dt`` later, so the trains (and the spikes recorded)
     start one ``dt`` after the description's ``start``.
     """
-    element = NATIVE_SOURCES[population.model]
-    parrots = nest.Create("parrot_neuron", population.size)
-    status = _generator_status(element, population.spec.params if population.spec else {})
-    rate = population.params["rate"]
+    element = NATIVE_SOURCES[source.model]
+    parrots = nest.Create("parrot_neuron", source.size)
+    status = _generator_status(element, source.described)
+    rate = source.params["rate"]
     if np.all(rate == rate[0]):
         generator = nest.Create(element.name, 1, params={**status, "rate": float(rate[0])})
         nest.Connect(generator, parrots, "all_to_all", syn_spec={"delay": dt})
     else:
-        generators = nest.Create(element.name, population.size, params={**status, "rate": rate.tolist()})
+        generators = nest.Create(element.name, source.size, params={**status, "rate": rate.tolist()})
         nest.Connect(generators, parrots, "one_to_one", syn_spec={"delay": dt})
     return parrots
 
 
-def _relayed_sources(realized: RealizedNetwork) -> list[str]:
-    """Realized spike sources with a projection through a synapse that refuses generator input."""
-    names = [p.source for p in realized.projections if p.synapse.model != "static"]
-    return [name for name in dict.fromkeys(names)
-            if realized.populations[name].is_source and not is_native_source(realized.populations[name])]
+def _relayed_sources(lowered: LoweredNetwork) -> list[str]:
+    """Realized spike sources with a pathway through a synapse that refuses generator input."""
+    names = [p.source for p in lowered.pathways if p.synapse.model != "static" and p.source in lowered.sources]
+    return list(dict.fromkeys(names))
 
 
-def is_native_source(population: RealizedPopulation) -> bool:
-    """A source NEST generates itself (parrots fed by a generator), not from realized trains."""
-    return population.is_source and population.native and population.model in NATIVE_SOURCES
-
-
-def _relay(nest: ModuleType, population: RealizedPopulation, dt: float) -> int:
-    """Parrots that re-emit a source's spikes at their realized times (generators fire one dt early)."""
-    times = population.spike_times
-    assert not times.size or times.min() > 1.5 * dt, "check_network refuses a relayed spike at dt"
-    generators = _spike_generators(nest, population, times - dt)
-    parrots = nest.Create("parrot_neuron", population.size)
+def _relay(nest: ModuleType, schedule: SourceSchedule, dt: float) -> int:
+    """Parrots that re-emit a source's spikes at their realized times (their generators fire one dt early)."""
+    assert not schedule.steps.size or schedule.steps.min() >= 1, "check_network refuses a relayed spike at dt"
+    generators = _spike_generators(nest, schedule, dt, earlier=1)
+    parrots = nest.Create("parrot_neuron", schedule.size)
     nest.Connect(generators, parrots, "one_to_one", syn_spec={"delay": dt})
     return _first_id(parrots)
 
 
-# -- projections ---------------------------------------------------------------------------------
+# -- pathways ------------------------------------------------------------------------------------
 
-def synapse_spec(projection: RealizedProjection) -> dict[str, Any]:
-    """NEST's synapse model and parameters; ``u`` starts at ``U`` unless given (NEST's default is 0.5)."""
-    element = SYNAPSES[projection.synapse.model]
-    params = dict(projection.synapse.params)
-    if "U" in params:
-        params.setdefault("u", params["U"])
+def synapse_spec(pathway: Pathway) -> dict[str, Any]:
+    """NEST's synapse model and parameters (the lowered synapse is complete: ``u`` is set)."""
+    element = SYNAPSES[pathway.synapse.model]
     spec: dict[str, Any] = {"synapse_model": element.name}
     for translation in element.parameters:
-        if translation.neutral in params:
-            spec[translation.nest] = float(translation.forward(np.asarray(params[translation.neutral])))
+        if translation.neutral in pathway.synapse.params:
+            spec[translation.nest] = float(translation.forward(np.asarray(pathway.synapse.params[translation.neutral])))
     return spec
 
 
-def _source_ids(projection: RealizedProjection, built: Built) -> tuple[int, Any]:
+def _source_ids(pathway: Pathway, built: Built) -> tuple[int, Any]:
     """First id and nodes of the senders; nodes ``None`` for a relay (parrots that refuse no synapse)."""
-    if projection.source in built.relays and projection.synapse.model != "static":
-        return built.relays[projection.source], None
-    return built.first[projection.source], built.nodes[projection.source]
+    if pathway.source in built.relays and pathway.synapse.model != "static":
+        return built.relays[pathway.source], None
+    return built.first[pathway.source], built.nodes[pathway.source]
 
 
-def connect(nest: ModuleType, projection: RealizedProjection, realized: RealizedNetwork, built: Built) -> None:
-    """One ``nest.Connect``: NEST's own rule when native and expressible, else the realized arrays."""
-    if projection.spec.native and native_expressible(projection):
-        _connect_native(nest, projection, realized, built)
-    elif projection.n_synapses:
-        first, _ = _source_ids(projection, built)
-        syn_spec = {**synapse_spec(projection), "weight": projection.weights, "delay": projection.delays}
-        nest.Connect(first + projection.sources, built.ids(projection.target, projection.targets),
-                     "one_to_one", syn_spec=syn_spec)
-
-
-def native_expressible(projection: RealizedProjection) -> bool:
-    """True when NEST has the projection's rule and its weight and delay distributions."""
-    return _expressible(projection.spec)
-
-
-def _expressible(spec: Projection) -> bool:
-    return spec.connector.rule in NATIVE_RULES and all(
-        _native_value_possible(value) for value in (spec.weight, spec.delay))
-
-
-def native_fallbacks(network: Network) -> list[tuple[str, str]]:
-    """``(field, message)`` for every ``native: true`` item NEST builds from the realized arrays."""
-    out = []
-    for index, projection in enumerate(network.projections):
-        if projection.native and not _expressible(projection):
-            out.append((f"projections[{index}].native", f"NEST has no native {projection.connector.rule} rule "
-                        "with these weights and delays; the realized connections are used (exact, not "
-                        "statistical, agreement)."))
-    for index, stimulus in enumerate(network.stimuli):
-        element = NATIVE_STIMULI.get(stimulus.kind)
-        if stimulus.native and (element is None or not _scalar_params(stimulus.params, element)):
-            what = f"a {element.name} takes one value per parameter" if element else \
-                f"NEST has no generator for {stimulus.kind}"
-            out.append((f"stimuli[{index}].native", f"{what}; the realized trace is used (exact, not "
-                        "statistical, agreement)."))
-    for population in network.populations.values():
-        if population.native and population.is_source and population.model not in NATIVE_SOURCES:
-            out.append((f"populations.{population.name}.native", f"a {population.model} source has no "
-                        "native NEST generator; its realized spike trains are used."))
-    return out
-
-
-def _native_value_possible(spec: Any) -> bool:
-    if isinstance(spec, dict):
-        return any(kind in NATIVE_DISTRIBUTIONS for kind in spec)
-    return not isinstance(spec, list)
+def connect(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: Built) -> None:
+    """One ``nest.Connect``: NEST's own rule for a native pathway, else the realized arrays (NEST's signed
+    weights: NEST applies the sign rule itself)."""
+    if pathway.drawn_by_simulator:
+        _connect_native(nest, pathway, lowered, built)
+    elif pathway.n_synapses:
+        first, _ = _source_ids(pathway, built)
+        syn_spec = {**synapse_spec(pathway), "weight": pathway.weights, "delay": pathway.delay_steps * lowered.dt}
+        nest.Connect(first + pathway.pre, built.ids(pathway.target, pathway.post), "one_to_one", syn_spec=syn_spec)
 
 
 def native_value(nest: ModuleType, spec: Any) -> Any:
@@ -430,9 +396,9 @@ def native_value(nest: ModuleType, spec: Any) -> Any:
     return value
 
 
-def conn_spec(projection: RealizedProjection) -> dict[str, Any]:
-    """NEST's connection rule for a native projection."""
-    connector = projection.spec.connector
+def conn_spec(pathway: Pathway) -> dict[str, Any]:
+    """NEST's connection rule for a native pathway."""
+    connector = pathway.spec.connector
     rule, names = NATIVE_RULES[connector.rule]
     spec: dict[str, Any] = {"rule": rule, **{names[k]: v for k, v in connector.params.items()}}
     if not connector.allow_autapses:
@@ -442,40 +408,34 @@ def conn_spec(projection: RealizedProjection) -> dict[str, Any]:
     return spec
 
 
-def _connect_native(nest: ModuleType, projection: RealizedProjection, realized: RealizedNetwork,
-                    built: Built) -> None:
-    first, nodes = _source_ids(projection, built)
+def _connect_native(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: Built) -> None:
+    first, nodes = _source_ids(pathway, built)
     if nodes is None:  # a relay: parrots, contiguous from ``first``
-        size = realized.populations[projection.source].size
-        nodes = nest.NodeCollection(list(range(first, first + size)))
-    syn_spec = {**synapse_spec(projection), "weight": native_value(nest, projection.spec.weight),
-                "delay": native_value(nest, projection.spec.delay)}
-    nest.Connect(nodes, built.nodes[projection.target], conn_spec(projection), syn_spec)
+        nodes = nest.NodeCollection(list(range(first, first + lowered.size(pathway.source))))
+    syn_spec = {**synapse_spec(pathway), "weight": native_value(nest, pathway.spec.weight),
+                "delay": native_value(nest, pathway.spec.delay)}
+    nest.Connect(nodes, built.nodes[pathway.target], conn_spec(pathway), syn_spec)
 
 
 # -- currents ------------------------------------------------------------------------------------
 
-def inject(nest: ModuleType, trace: CurrentTrace, built: Built, dt: float) -> None:
+def inject(nest: ModuleType, current: CurrentSchedule, built: Built, dt: float) -> None:
     """A current into its neurons through generators with delay ``dt`` (on from the step after a change)."""
-    targets = built.ids(trace.target, trace.neurons)
-    element = NATIVE_STIMULI.get(trace.spec.kind)
-    if trace.spec.native and element is not None and _scalar_params(trace.spec.params, element):
-        generator = nest.Create(element.name, 1, params=_generator_status(element, trace.spec.params))
+    targets = built.ids(current.population, current.neurons)
+    times = current.change_steps * dt
+    if current.native is not None and current.native.native:
+        element = NATIVE_STIMULI[current.kind]
+        generator = nest.Create(element.name, 1, params=_generator_status(element, current.params))
         _connect_generators(nest, np.full(targets.size, _first_id(generator)), targets, dt)
-    elif trace.times.size and trace.shared:
+    elif times.size and current.shared:
         generator = nest.Create("step_current_generator", 1, params={
-            "amplitude_times": trace.times, "amplitude_values": trace.amplitudes})
+            "amplitude_times": times, "amplitude_values": current.amplitudes})
         _connect_generators(nest, np.full(targets.size, _first_id(generator)), targets, dt)
-    elif trace.times.size:
+    elif times.size:
         generators = nest.Create("step_current_generator", targets.size)
-        generators.set([{"amplitude_times": trace.times, "amplitude_values": column}
-                        for column in np.ascontiguousarray(trace.amplitudes.T)])
+        generators.set([{"amplitude_times": times, "amplitude_values": column}
+                        for column in np.ascontiguousarray(current.amplitudes.T)])
         _connect_generators(nest, _first_id(generators) + np.arange(targets.size), targets, dt)
-
-
-def _scalar_params(params: Mapping[str, Any], element: NestElement) -> bool:
-    """A native generator has one value per parameter; per-neuron values take the realized trace."""
-    return all(not isinstance(params.get(t.neutral), (dict, list)) for t in element.parameters)
 
 
 def _connect_generators(nest: ModuleType, generators: np.ndarray, targets: np.ndarray, dt: float) -> None:

@@ -19,11 +19,11 @@ from neurobridge.backend import (
 )
 from neurobridge.catalog import Interval, state_variables
 from neurobridge.errors import SimulationDivergedError, diverged
-from neurobridge.realize import RealizedNetwork
+from neurobridge.lowering import LoweredNetwork
 from neurobridge.results import RunOutput
 
 from .neurons import Unstable
-from .recording import spike_populations, state_recorders
+from .recording import state_recorders
 from .translate import Engine, build
 
 
@@ -53,51 +53,45 @@ class NumpyBackend(Backend):
     def simulator_version(cls) -> str:
         return f"numpy {np.__version__}"
 
-    def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
+    def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
         started = time.perf_counter()
-        engine = build(realized, options)
-        recorders = state_recorders(realized, engine)
+        engine = build(lowered, options)
+        recorders = state_recorders(lowered, engine)
         built = time.perf_counter()
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging state is reported below
-                spikes = _loop(engine, recorders, realized.network.n_steps)
+                spikes = _loop(engine, recorders, lowered.n_steps)
         except Unstable as unstable:
-            raise _diverged(realized, engine, unstable) from None
+            raise _diverged(lowered, engine, unstable) from None
         finished = time.perf_counter()
-        _check_final_state(realized, engine)
-        return RunOutput(_spikes_by_population(realized, engine, spikes),
-                         [r.trace(realized.dt) for r in recorders], built - started, finished - built)
+        _check_final_state(lowered, engine)
+        return RunOutput(_spikes_by_population(lowered, engine, spikes),
+                         [r.trace(lowered.dt) for r in recorders], built - started, finished - built)
 
 
-def _population_of(realized: RealizedNetwork, engine: Engine, group: int, local: int) -> tuple[str, int]:
-    """The population and neuron that are neuron ``local`` of group ``group``."""
-    for name, placement in engine.placements.items():
-        size = realized.populations[name].size
-        if placement.group == group and placement.offset <= local < placement.offset + size:
-            return name, local - placement.offset
-    raise AssertionError(f"no population holds neuron {local} of group {group}")
+def _population_of(lowered: LoweredNetwork, group: str, local: int) -> tuple[str, int]:
+    """The population and neuron that are neuron ``local`` of ``group``."""
+    member = next(m for m in lowered.groups[group].members.values() if m.offset <= local < m.offset + m.size)
+    return member.population, local - member.offset
 
 
-def _diverged(realized: RealizedNetwork, engine: Engine, unstable: Unstable) -> SimulationDivergedError:
-    group = next(i for i, g in enumerate(engine.groups) if g.unstable_step is not None)
-    name, neuron = _population_of(realized, engine, group, unstable.index)
-    when = f"at {(engine.groups[group].unstable_step + 1) * realized.dt:g} ms"
+def _diverged(lowered: LoweredNetwork, engine: Engine, unstable: Unstable) -> SimulationDivergedError:
+    index = next(i for i, g in enumerate(engine.groups) if g.unstable_step is not None)
+    name, neuron = _population_of(lowered, engine.names[index], unstable.index)
+    when = f"at {(engine.groups[index].unstable_step + 1) * lowered.dt:g} ms"
     return diverged(name, unstable.variable, neuron, unstable.value, when, "numpy", unstable.detail)
 
 
-def _check_final_state(realized: RealizedNetwork, engine: Engine) -> None:
+def _check_final_state(lowered: LoweredNetwork, engine: Engine) -> None:
     """Every state variable finite at the end of the run (a NaN stays NaN: checking once is enough)."""
-    for name, placement in engine.placements.items():
-        population = realized.populations[name]
-        if population.is_source or placement.group is None:
-            continue
-        group = engine.groups[placement.group]
-        for variable in state_variables(population.model, population.receptor or ""):
-            values = group.read(variable)[placement.offset:placement.offset + population.size]
-            bad = ~np.isfinite(values)
+    for name, pair in lowered.groups.items():
+        group = engine.group(name)
+        for variable in state_variables(pair.membrane, pair.receptor):
+            bad = ~np.isfinite(group.read(variable))
             if bad.any():
-                neuron = int(np.flatnonzero(bad)[0])
-                raise diverged(name, variable, neuron, float(values[neuron]), "at the end of the run", "numpy")
+                population, neuron = _population_of(lowered, name, int(np.flatnonzero(bad)[0]))
+                value = float(group.read(variable)[int(np.flatnonzero(bad)[0])])
+                raise diverged(population, variable, neuron, value, "at the end of the run", "numpy")
 
 
 def _loop(engine: Engine, recorders: list, n_steps: int) -> list[tuple[int, int, np.ndarray]]:
@@ -135,10 +129,9 @@ def _loop(engine: Engine, recorders: list, n_steps: int) -> list[tuple[int, int,
     return log
 
 
-def _spikes_by_population(realized: RealizedNetwork, engine: Engine,
+def _spikes_by_population(lowered: LoweredNetwork, engine: Engine,
                           log: list[tuple[int, int, np.ndarray]]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Split the spike log into populations; times are stamped at the end of the step."""
-    dt = realized.dt
     if log:
         steps = np.concatenate([np.full(s.size, step) for step, _, s in log])
         groups = np.concatenate([np.full(s.size, g) for _, g, s in log])
@@ -146,13 +139,13 @@ def _spikes_by_population(realized: RealizedNetwork, engine: Engine,
     else:
         steps = groups = local = np.empty(0, dtype=np.int64)
     out = {}
-    for name in spike_populations(realized):
-        population = realized.populations[name]
-        placement = engine.placements[name]
-        if population.is_source:
+    for name in lowered.spike_populations:
+        population = lowered.realized.populations[name]
+        if lowered.replayed(name):
             out[name] = (population.spike_neurons, population.spike_times)
             continue
-        mine = (groups == placement.group) & (local >= placement.offset) & (
-            local < placement.offset + population.size)
-        out[name] = (local[mine] - placement.offset, (steps[mine] + 1) * dt)
+        pair, member = lowered.locate(name)
+        mine = (groups == engine.names.index(pair.name)) & (local >= member.offset) & (
+            local < member.offset + member.size)
+        out[name] = (local[mine] - member.offset, (steps[mine] + 1) * lowered.dt)
     return out

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from neurobridge.catalog import RECEPTOR_SPECS
 from neurobridge.propagators import lif_propagators
 
 E = math.e
@@ -452,10 +453,14 @@ class Izhikevich(OdeGroup):
         return super().read(variable)
 
 
+#: The dynamics of each membrane, by the receptor's kind (``delta``, ``current``, ``conductance``).
+DYNAMICS: dict[tuple[str, str], type[Group]] = {
+    ("lif", "delta"): LinearLIF, ("lif", "current"): LinearLIF, ("lif", "conductance"): ConductanceLIF,
+    **{("adex", kind): AdEx for kind in ("delta", "current", "conductance")},
+    **{("izhikevich", kind): Izhikevich for kind in ("delta", "current", "conductance")},
+}
+
+
 def group_class(membrane: str, receptor: str) -> type[Group]:
-    """The dynamics class for a model × receptor pair."""
-    if membrane == "lif":
-        return LinearLIF if receptor.startswith("current") else ConductanceLIF
-    if membrane == "adex":
-        return AdEx
-    return Izhikevich
+    """The dynamics class for a model × receptor pair (a pair without one is a ``KeyError``, never a guess)."""
+    return DYNAMICS[(membrane, RECEPTOR_SPECS[receptor].kind)]

@@ -311,8 +311,8 @@ def test_native_items_without_a_brian2_counterpart_warn_and_run_realized() -> No
             "stimuli": [{"target": "n", "kind": "noise", "mean": [200.0, 210.0, 220.0, 230.0], "std": 50.0,
                          "dt": 0.1, "native": True}],
             "recordings": [{"population": "n", "variables": ["V_m"]}]}
-    with pytest.warns(nb.NativeFallbackWarning, match=r"stimuli\[0\].native: Brian2 has no generator with noise with "
-                                                   r"per-neuron parameters here; the realized trace is used"):
+    with pytest.warns(nb.NativeFallbackWarning, match=r"stimuli\[0\].native: a native noise takes one value per "
+                                                   r"parameter; the realized trace is used"):
         result = _run(data)
     reference = _reference(data)
     assert np.max(np.abs(result.states.value.to_numpy() - reference.states.value.to_numpy())) < 1e-3
@@ -322,7 +322,7 @@ def test_native_fixed_indegree_from_a_recorded_source_warns() -> None:
     """A recorded native Poisson source stays a spiking group: PoissonInput could not deliver its spikes."""
     data = _poisson_input_network("current_exp", 90.0, duration=200.0)
     data["recordings"].append({"population": "inputs", "variables": ["spikes"]})
-    with pytest.warns(nb.NativeFallbackWarning, match=r"projections\[0\].native: no PoissonInput: its source's "
+    with pytest.warns(nb.NativeFallbackWarning, match=r"projections\[0\].native: no Poisson input: its source's "
                                                    r"spikes are recorded"):
         result = _run(data)
     assert result.rates()["inputs"] == pytest.approx(20.0 * 70.0 / 200.0, rel=0.1)  # active 100-170 ms
@@ -407,10 +407,11 @@ def test_native_fixed_indegree_from_native_poisson_is_a_poisson_input(receptor: 
     source's window shifted by the delay, only on the target population."""
     from neurobridge.backends.brian2 import translate
 
+    from neurobridge.lowering import lower
     from neurobridge.realize import realize
 
     data = _poisson_input_network(receptor, POISSON_INPUT_WEIGHTS[receptor])
-    plan = translate.plan(realize(nb.Network.from_dict(data)))
+    plan = translate.plan(lower(realize(nb.Network.from_dict(data)), nb.capabilities()["brian2"].native))
     (group,) = plan.groups.values()
     assert [(p.n, p.rate, p.first) for p in group.inputs] == [(100, 20.0, 1000 + 15 - (receptor == "current_delta"))]
     assert [n.simulated for n in plan.natives] == [False]
@@ -464,16 +465,17 @@ def test_native_recurrent_probability_respects_allow_autapses() -> None:
     import brian2 as b2
     from neurobridge.backends.brian2 import adapter, translate
 
+    from neurobridge.lowering import lower
     from neurobridge.realize import realize
 
     data = {"dt": 0.1, "duration": 5.0, "seed": 2,
             "populations": {"other": {"size": 5, "model": "lif"}, "a": {"size": 20, "model": "lif"}},
             "projections": [{"source": "a", "target": "a", "weight": 0.1, "delay": 1.0, "native": True,
                              "connector": {"fixed_probability": 1.0, "allow_autapses": False}}]}
-    realized = realize(nb.Network.from_dict(data))
-    plan = translate.plan(realized)
+    lowered = lower(realize(nb.Network.from_dict(data)), nb.capabilities()["brian2"].native)
+    plan = translate.plan(lowered)
     with adapter._device(b2, "runtime", "numpy"):
-        built = adapter.build(realized, plan, b2)
+        built = adapter.build(lowered, plan, b2)
         (synapses,) = built.synapses.values()
         i, j = np.asarray(synapses.i[:]), np.asarray(synapses.j[:])
     assert i.size == 20 * 19
@@ -483,8 +485,8 @@ def test_native_recurrent_probability_respects_allow_autapses() -> None:
 def test_native_probability_with_distributed_weights_warns_and_runs_realized() -> None:
     data = networks.feedforward("current_exp", n=20, duration=50.0)
     data["projections"][0].update({"connector": {"fixed_probability": 0.4}, "native": True})
-    with pytest.warns(nb.NativeFallbackWarning, match=r"projections\[0\].native: connect\(p=...\) takes one "
-                                                   r"scalar weight and delay"):
+    with pytest.warns(nb.NativeFallbackWarning, match=r"projections\[0\].native: brian2 draws fixed_probability "
+                                                   r"with scalar weights and delays or these distributions: none"):
         result = _run(data)
     reference = _reference(data)
     assert _max_dv(result, reference, "layer") < 1e-3

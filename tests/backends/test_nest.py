@@ -397,7 +397,7 @@ def test_native_items_nest_cannot_express_warn_and_run_realized() -> None:
         result = _run(data)
     assert sorted(str(w.message).split(":")[0] for w in caught) == [
         "populations.clock.native", "projections[0].native", "stimuli[0].native"]
-    assert "a noise_generator takes one value per parameter" in " ".join(str(w.message) for w in caught)
+    assert "a native noise takes one value per parameter" in " ".join(str(w.message) for w in caught)
     reference = nb.simulate(nb.Network.from_dict(data), backend="numpy")
     assert len(reference.spikes) > 20
     pd.testing.assert_frame_equal(result.spikes, reference.spikes)
