@@ -19,24 +19,27 @@ ENDCOMMENT
 NEURON {
     POINT_PROCESS NbLif
     RANGE receptor, P00, P01, P02, P03, P04, P11, P13, P22, P24, P33, P44, P20
-    RANGE E_L, theta, v_reset, refractory_steps, I_e, I_stim, factor_ex, factor_in
-    RANGE y0, I_ex0, I_in0
-    RANGE V_m, I_syn_ex, I_syn_in, dI_ex, dI_in, buf_ex, buf_in, r
+    RANGE E_L, V_th, V_reset, refractory_steps, I_e, I_stim, factor_ex, factor_in
+    RANGE V0, I_ex0, I_in0
+    RANGE V_m, I_syn_ex, I_syn_in, dI_ex, dI_in, buf_ex, buf_in, r, y, theta, v_reset
     THREADSAFE
 }
 
 PARAMETER {
     receptor = 1  : 0 current_delta, 1 current_exp, 2 current_alpha
     P00 = 1 P01 = 0 P02 = 0 P03 = 0 P04 = 0 P11 = 1 P13 = 0 P22 = 1 P24 = 0 P33 = 1 P44 = 1 P20 = 0
-    E_L = 0 theta = 1e300 v_reset = 0 refractory_steps = 0 I_e = 0 I_stim = 0
+    E_L = -70 V_th = -55 V_reset = -70 refractory_steps = 0 I_e = 0 I_stim = 0
     factor_ex = 1 factor_in = 1
-    y0 = 0 I_ex0 = 0 I_in0 = 0
+    V0 = -70 I_ex0 = 0 I_in0 = 0
 }
 
-ASSIGNED { y V_m I_syn_ex I_syn_in dI_ex dI_in buf_ex buf_in r }
+ASSIGNED { y theta v_reset V_m I_syn_ex I_syn_in dI_ex dI_in buf_ex buf_in r }
 
 INITIAL {
-    y = y0
+    : NEST keeps the membrane relative to E_L, and so does the reference
+    y = V0 - E_L
+    theta = V_th - E_L
+    v_reset = V_reset - E_L
     V_m = y + E_L
     I_syn_ex = I_ex0
     I_syn_in = I_in0
@@ -91,34 +94,4 @@ ENDVERBATIM
     V_m = y + E_L
 }
 
-NET_RECEIVE(weight, stp, U, tau_rec, tau_fac, x0, u0, extra_steps, x, u, last) {
-    LOCAL value, stamp, h
-    INITIAL {
-        x = x0
-        u = u0
-        last = -1
-    }
-    value = weight
-    if (stp) {
-        : NEST tsodyks2: x, u at the spike's stamp (the delivery step minus the NetCon's extra delay)
-        stamp = floor(t / dt + 0.5) - extra_steps
-        if (last < 0) {
-            last = stamp
-        } else if (stamp > last) {
-            h = stamp * dt - last * dt
-            x = 1 + (x - x * u - 1) * exp(-h / tau_rec)
-            if (tau_fac > 1e-10) {
-                u = U + u * (1 - U) * exp(-h / tau_fac)
-            } else {
-                u = U
-            }
-            last = stamp
-        }
-        value = weight * x * u
-    }
-    if (receptor == 0 || weight >= 0) {
-        buf_ex = buf_ex + value
-    } else {
-        buf_in = buf_in + value
-    }
-}
+INCLUDE "nb_synapse.inc"
