@@ -104,8 +104,9 @@ class NeuronBackend(Backend):
             simulate(h, built, realized.duration)
             finished = time.perf_counter()
             spikes, states = read_spikes(recorders, realized), read_states(recorders, realized.dt)
-        meta = {"neuron_mechanisms": str(library), "neuron_dt_ms": realized.dt,
-                "neuron_netcons": built.n_netcons}
+            n_netcons = built.n_netcons
+            del built, recorders  # the session drops the last references, then clears the event queue
+        meta = {"neuron_mechanisms": str(library), "neuron_netcons": n_netcons}
         return RunOutput(spikes, states, built_at - started, finished - built_at, meta)
 
 
@@ -169,8 +170,9 @@ def _neuron() -> Any:
 def session(h: Any, dt: float) -> Iterator[list[Any]]:
     """NEURON's globals set for one run (fixed step ``dt``, first order) and restored after it.
 
-    Yields the list that holds every object of the run; the list is emptied at the end, so NEURON
-    frees them (and the event queue is cleared, at the end and by the next run's initialization).
+    Yields the list that holds every object of the run. At the end the list is emptied, so NEURON
+    frees the objects, and then the event queue is cleared (``finitialize`` with none of them left):
+    spikes still on their way past the end must not outlive their NetCons.
     """
     cvode = h.CVode()
     saved = {"dt": h.dt, "secondorder": h.secondorder, "t": h.t}
@@ -201,14 +203,13 @@ class Built:
     netcons: list[Any] = field(default_factory=list)
     plays: list[Any] = field(default_factory=list)
     stops: list[tuple[Any, float]] = field(default_factory=list)  # (NetCon into a NetStim, stop time)
+    trains: set[str] = field(default_factory=set)  # sources replaying realized trains
     n_netcons: int = 0
 
     @property
     def recordable(self) -> dict[str, list[Any]]:
         """Neurons and native sources (realized sources report their realized trains)."""
         return {**self.cells, **{k: v for k, v in self.senders.items() if k not in self.trains}}
-
-    trains: set[str] = field(default_factory=set)
 
 
 def build(h: Any, plan: Plan, dt: float, objects: list[Any]) -> Built:

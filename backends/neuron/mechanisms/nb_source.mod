@@ -32,7 +32,12 @@ NET_RECEIVE (w) {
         net_event(t)
         advance()
         if (index > 0) {
-            net_send(next - t, 1)
+            : t is this event's time up to roundoff: a repeated stamp may lie a rounding error behind it
+            if (next > t) {
+                net_send(next - t, 1)
+            } else {
+                net_send(0, 1)
+            }
         }
     }
 }
