@@ -48,7 +48,12 @@ INITIAL {
     r = 0
 }
 
-AFTER SOLVE {
+BREAKPOINT {
+    SOLVE advance
+}
+
+PROCEDURE advance() {
+    : one step of the reference, at the end of NEURON's fixed step (nrn_state, once per step)
     LOCAL highest, needed, level
     integrate(substeps)
     : the reference's refinement: rate at the step's highest V (bounded by V_peak)

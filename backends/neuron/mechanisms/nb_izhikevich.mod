@@ -36,7 +36,12 @@ INITIAL {
     buf_in = 0
 }
 
-AFTER SOLVE {
+BREAKPOINT {
+    SOLVE advance
+}
+
+PROCEDURE advance() {
+    : one step of the reference, at the end of NEURON's fixed step (nrn_state, once per step)
     LOCAL current, v, u
     view(0, 0)
     v = V_m

@@ -3,8 +3,9 @@ NEST's iaf_psc_delta / iaf_psc_exp / iaf_psc_alpha, one exact step per dt (neuro
 
 The state is the core's (y = V_m - E_L, I_ex, I_in, dI_ex, dI_in) and one step
 is X <- P X with P the exact propagator (neurobridge.propagators), given as
-parameters; NEURON only schedules. The update runs once per fixed step in
-AFTER SOLVE, at the end of the step (t = (k + 1) dt for step k), in the
+parameters; NEURON only schedules. The update is BREAKPOINT's SOLVE of a
+PROCEDURE: NEURON calls it once per fixed step for all instances in one loop
+(nrn_state), at the end of the step (t = (k + 1) dt for step k), in the
 reference's order: membrane with the synaptic state at the step's start,
 synapses decay, the inputs of this step are added, refractory clamp,
 threshold; a spike is sent stamped t (the end of the step).
@@ -50,7 +51,12 @@ INITIAL {
     r = 0
 }
 
-AFTER SOLVE {
+BREAKPOINT {
+    SOLVE advance
+}
+
+PROCEDURE advance() {
+    : one step of the reference, at the end of NEURON's fixed step (nrn_state, once per step)
     LOCAL yn, refractory
     yn = P00 * y
     if (receptor == 1) {

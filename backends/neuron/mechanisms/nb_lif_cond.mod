@@ -5,7 +5,7 @@ The reference's ConductanceLIF, step for step: RK4 over the step with
 `substeps` substeps, the conductances in closed form within it
 (nb_receptors.inc); then the conductances decay and take this step's inputs,
 a refractory neuron is held at V_reset, the threshold is checked at the end
-of the step. Scheduling as in NbLif: the update runs in AFTER SOLVE, inputs
+of the step. Scheduling as in NbLif: the update runs once per step (BREAKPOINT's SOLVE), inputs
 come buffered from NET_RECEIVE (nb_synapse.inc), a spike is sent stamped t.
 ENDCOMMENT
 
@@ -39,7 +39,12 @@ INITIAL {
     r = 0
 }
 
-AFTER SOLVE {
+BREAKPOINT {
+    SOLVE advance
+}
+
+PROCEDURE advance() {
+    : one step of the reference, at the end of NEURON's fixed step (nrn_state, once per step)
     LOCAL free, drive, hh, V, k1, k2, k3, k4, i
     free = r == 0
     drive = g_L * E_L + I_e + I_stim
