@@ -70,7 +70,9 @@ def test_capabilities_cover_every_pair_synapse_stimulus_and_source() -> None:
     assert caps.synapses == frozenset(catalog.SYNAPSES)
     assert caps.stimuli == frozenset(catalog.STIMULI)
     assert caps.sources == frozenset(catalog.SOURCES)
-    assert dict(caps.options) == {"substeps": 1, "spike_substeps": 50}
+    from neurobridge.backends.numpy import NumpyBackend
+
+    assert caps.defaults() == {"substeps": 1, "spike_substeps": 64} == NumpyBackend.capabilities.defaults()
 
 
 def test_adapter_imports_without_neuron() -> None:
@@ -95,7 +97,7 @@ def test_translation_names_exist_in_the_mechanisms(pair: tuple[str, str]) -> Non
     membrane, receptor = pair
     data = {"duration": 1.0, "populations": {"n": {"size": 2, "model": membrane, "receptor": receptor}}}
     population = realize(nb.Network.from_dict(data)).populations["n"]
-    parameters = translate.mechanism_parameters(population, 0.1, {"substeps": 1, "spike_substeps": 50})
+    parameters = translate.mechanism_parameters(population, 0.1, {"substeps": 1, "spike_substeps": 64})
     mechanism = translate.mechanism_for(membrane, receptor)
     section = h.Section(name="names")
     cell = getattr(h, mechanism.name)(section(0.5))
@@ -187,7 +189,7 @@ def _adex_network(receptor: str, duration: float = 1000.0) -> dict[str, Any]:
 
 @pytest.mark.parametrize("receptor", ALL_RECEPTORS)
 def test_adex_network_with_refined_spike_steps_agrees_with_reference(receptor: str) -> None:
-    """AdEx in a recurrent network: the reference's refinement (up to 50 substeps in the upswing)
+    """AdEx in a recurrent network: the reference's refinement (up to 64 substeps in the upswing)
     reproduced step for step, with t_ref 0 (spikes in consecutive steps possible) to 2 ms."""
     data = _adex_network(receptor)
     result, reference = _run(data), _run(data, REFERENCE)
@@ -347,7 +349,7 @@ def test_a_current_change_acts_from_the_next_step_as_in_nest() -> None:
 def test_recording_interval_and_neuron_subsets_sample_like_the_reference() -> None:
     data = networks.feedforward("current_alpha", n=20, duration=95.0)
     data["recordings"] = [
-        {"population": "layer", "variables": ["V_m", "I_syn_ex"], "neurons": [3, 0, 3], "interval": 1.0},
+        {"population": "layer", "variables": ["V_m", "I_syn_ex"], "neurons": [3, 0, 7], "interval": 1.0},
         {"population": "layer", "variables": ["I_syn_in"], "interval": 0.3},
         {"population": "layer", "variables": ["spikes"]}]
     result, reference = _run(data), _run(data, REFERENCE)
@@ -370,6 +372,19 @@ def test_initial_values_of_every_state_reach_the_mechanisms() -> None:
     result, reference = _run(data), _run(data, REFERENCE)
     _assert_identical(result, reference)
     assert result.trace("lif", "I_syn_ex", 1).iloc[0] == pytest.approx(50.0 * np.exp(-0.1 / 2.0))
+
+
+def test_a_diverging_adex_is_the_references_error() -> None:
+    """NEST's aeif stability check, applied by NbAdex: the reference's error, word for word."""
+    from neurobridge.errors import SimulationDivergedError
+
+    data = {"dt": 0.1, "duration": 20.0, "populations": {
+        "n": {"size": 2, "model": "adex", "receptor": "current_exp", "params": {"I_e": -1e6}}}}
+    with pytest.raises(SimulationDivergedError) as raised:
+        _run(data)
+    assert str(raised.value) == (
+        "populations.n: V_m of neuron 0 is -1121.3 at 0.3 ms on neuron: the dynamics diverged (NEST's aeif "
+        "stability check: V_m < -1000 mV or |w| > 1e6 pA). Smaller inputs, weights or dt keep the state finite.")
 
 
 # -- native ----------------------------------------------------------------------------------------

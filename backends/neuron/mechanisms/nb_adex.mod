@@ -19,6 +19,7 @@ NEURON {
     RANGE tau_syn_ex, tau_syn_in, E_ex, E_in, end_ex, end_in, factor_ex, factor_in
     RANGE V0, w0, s_ex0, s_in0
     RANGE V_m, w, s_ex, s_in, ds_ex, ds_in, buf_ex, buf_in, r
+    RANGE unstable_step, unstable_v, unstable_w
     THREADSAFE
 }
 
@@ -34,6 +35,7 @@ PARAMETER {
 ASSIGNED {
     V_m w s_ex s_in ds_ex ds_in buf_ex buf_in r va vb
     V_out w_out r_out spiked dV dw
+    unstable_step unstable_v unstable_w
 }
 
 INITIAL {
@@ -46,6 +48,9 @@ INITIAL {
     buf_ex = 0
     buf_in = 0
     r = 0
+    unstable_step = -1
+    unstable_v = 0
+    unstable_w = 0
 }
 
 BREAKPOINT {
@@ -93,6 +98,12 @@ PROCEDURE advance() {
     V_m = V_out
     w = w_out
     r = r_out
+    if (unstable_step < 0 && (V_m < -1000 || fabs(w) > 1e6)) {
+        : NEST's aeif stability check; the adapter reports the first step at which it failed
+        unstable_step = floor(t / dt + 0.5) - 1
+        unstable_v = V_m
+        unstable_w = w
+    }
     if (spiked) {
 VERBATIM
         net_event(_ppvar[1].get<Point_process*>(), t);
