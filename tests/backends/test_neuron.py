@@ -2,12 +2,24 @@
 
 Truth is the NumPy reference. The NEURON adapter runs the reference's own
 update in NMODL point processes (``backends/neuron/mechanisms``), so every
-pair is held to identical spike trains; states are held to 1e-9 (mV, pA,
-nS), a bound 10^4 above what was measured (at most 9.3e-14 mV, AdEx ×
-conductance_alpha: the last bits of C's ``exp`` against NumPy's, and of the
-order of additions of several inputs in one step) and far below any
-difference a scheduling or integration error makes (a one-step offset moves
-V_m by 0.1-1 mV on these drives).
+pair is held to identical spike trains (tolerance 0 ms) and every state to
+1e-9 (mV, pA, nS). Measured on the suite's single neuron
+(``benchmarks/neuron_integrators.py``), largest |state - reference|:
+
+==========  =============  ===========  ============  ===============  =================
+membrane    current_delta  current_exp  current_alpha conductance_exp  conductance_alpha
+==========  =============  ===========  ============  ===============  =================
+lif         0              2.8e-14      1.1e-13       1.4e-14          1.4e-14
+adex        0              1.4e-14      2.8e-14       1.4e-14          9.2e-14
+izhikevich  0              0            0             0                0
+==========  =============  ===========  ============  ===============  =================
+
+the last bits of C's ``exp`` against NumPy's, of BLAS's order of summation in
+the reference's ``P @ X``, and of the order in which several inputs of one
+step are added. 1e-9 is 10^4 above the largest and far below what any
+scheduling or integration error makes (a one-step offset moves V_m by
+0.1-1 mV on these drives; NEURON's own backward Euler is 0.11 mV off before
+the first spike, CVODE at atol 1e-6 1e-4 mV).
 """
 
 from __future__ import annotations
