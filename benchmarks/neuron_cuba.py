@@ -50,8 +50,9 @@ def neurobridge_neuron(size: int) -> dict[str, float]:
             "build_cpu": result.meta["build_cpu_seconds"], "run_cpu": result.meta["run_cpu_seconds"]}
 
 
-def realized_cuba(size: int) -> tuple[list[int], list[int], list[float], list[float]]:
-    """The network neurobridge realizes (global indices, exc first): the scripts build exactly it."""
+def realized_cuba(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The network neurobridge realizes (global indices, exc first): the scripts build exactly it,
+    from the same arrays the adapter gets (converting them to lists is part of their build)."""
     from neurobridge.realize import realize
 
     realized = realize(nb.Network.from_dict(networks.cuba(size)))
@@ -60,7 +61,7 @@ def realized_cuba(size: int) -> tuple[list[int], list[int], list[float], list[fl
     post = np.concatenate([p.targets + offset[p.target] for p in realized.projections])
     weights = np.concatenate([p.weights for p in realized.projections])
     v0 = np.concatenate([realized.populations[name].initial["V_m"] for name in ("exc", "inh")])
-    return pre.tolist(), post.tolist(), weights.tolist(), v0.tolist()
+    return pre, post, weights, v0
 
 
 def handwritten(size: int) -> dict[str, float]:
@@ -72,8 +73,9 @@ def handwritten(size: int) -> dict[str, float]:
     from neuron import h
 
     started = time.perf_counter()
-    pre, post, weights, v0 = realized_cuba(size)
+    pre_array, post_array, weight_array, v0_array = realized_cuba(size)
     drawn, drawn_cpu = time.perf_counter(), time.process_time()
+    pre, post, weights, v0 = pre_array.tolist(), post_array.tolist(), weight_array.tolist(), v0_array.tolist()
     h.dt = DT
     h.secondorder = 0
     h.CVode().active(0)
@@ -119,8 +121,9 @@ def handwritten_expsyn(size: int) -> dict[str, float]:
     from neuron import h
 
     started = time.perf_counter()
-    pre, post, weights, _ = realized_cuba(size)
+    pre_array, post_array, weight_array, _ = realized_cuba(size)
     drawn, drawn_cpu = time.perf_counter(), time.process_time()
+    pre, post, weights = pre_array.tolist(), post_array.tolist(), weight_array.tolist()
     h.dt = DT
     h.secondorder = 0
     h.CVode().active(0)
