@@ -1,4 +1,5 @@
-"""Markers ``requires_nest`` / ``requires_brian2`` / ``requires_neuron`` skip a test when that simulator is not installed."""
+"""Markers ``requires_nest`` / ``requires_brian2`` / ``requires_neuron`` skip a test when that simulator
+is not installed."""
 
 from __future__ import annotations
 
