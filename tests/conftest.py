@@ -1,4 +1,5 @@
-"""Markers ``requires_nest`` / ``requires_brian2`` skip a test when that simulator is not installed."""
+"""Markers ``requires_nest`` / ``requires_brian2`` / ``requires_neuron`` skip a test when that simulator
+is not installed."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import importlib.util
 
 import pytest
 
-_MODULES = {"requires_nest": "nest", "requires_brian2": "brian2"}
+_MODULES = {"requires_nest": "nest", "requires_brian2": "brian2", "requires_neuron": "neuron"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
