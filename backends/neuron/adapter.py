@@ -41,8 +41,7 @@ from neurobridge.backend import (
 )
 from neurobridge.catalog import Interval, state_variables
 from neurobridge.errors import diverged
-from neurobridge.model import Network
-from neurobridge.realize import RealizedNetwork
+from neurobridge.lowering import LoweredNetwork
 from neurobridge.results import RunOutput
 
 from . import translate
@@ -70,9 +69,10 @@ class NeuronBackend(Backend):
         # object, its weight vector of 11, the Python wrapper, its list entry), 920 per point process
         # (plus its spike-recording NetCon).
         bytes_per_synapse=550.0, bytes_per_neuron=1500.0,
+        native=translate.NATIVE_SUPPORT,
         notes=(
             "Every pair is a neurobridge NMODL point process that applies the reference's update once "
-            "per fixed step (AFTER SOLVE): exact propagators for lif × current receptors, the "
+            "per fixed step (BREAKPOINT SOLVE): exact propagators for lif × current receptors, the "
             "reference's RK4 (substeps, AdEx's refined spike steps) for conductance LIF and AdEx, "
             "NEST's forward Euler for Izhikevich. Same spikes as the reference; states to rounding.",
             "Spikes travel as NEURON events (net_event → NetCon → NET_RECEIVE) with NetCon delay "
@@ -95,17 +95,13 @@ class NeuronBackend(Backend):
 
         return f"NEURON {neuron.__version__}"
 
-    @classmethod
-    def native_fallbacks(cls, network: Network) -> list[tuple[str, str]]:
-        return translate.native_fallbacks(network)
-
-    def run(self, realized: RealizedNetwork, **options: Any) -> RunOutput:
-        """Build ``realized`` in NEURON, run its duration on the fixed step, read the records back.
+    def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
+        """Build ``lowered`` in NEURON, run its duration on the fixed step, read the records back.
 
         Parameters
         ----------
-        realized
-            The network, every random quantity drawn.
+        lowered
+            The network as every backend builds it (:mod:`neurobridge.lowering`).
         **options
             ``substeps`` and ``spike_substeps``: the reference's integration options (conductance
             LIF and AdEx), so that a run matches a reference run with the same options.
@@ -113,16 +109,16 @@ class NeuronBackend(Backend):
         h = _neuron()
         library = load_mechanisms(h)
         started, started_cpu = time.perf_counter(), time.process_time()
-        plan = translate.plan(realized, options)
-        with session(h, realized.dt) as objects:
-            built = build(h, plan, realized.dt, objects)
-            recorders = attach(h, plan, built.recordable, realized.dt)
+        plan = translate.plan(lowered, options)
+        with session(h, lowered.dt) as objects:
+            built = build(h, plan, lowered.dt, objects)
+            recorders = attach(h, plan, built.recordable, lowered.dt)
             objects.append(recorders)
             built_at, built_cpu = time.perf_counter(), time.process_time()
-            simulate(h, built, realized.duration)
+            simulate(h, built, lowered.duration)
             finished, finished_cpu = time.perf_counter(), time.process_time()
-            check_state(realized, built)
-            spikes, states = read_spikes(recorders, realized), read_states(recorders, realized.dt)
+            check_state(lowered, built)
+            spikes, states = read_spikes(recorders, lowered), read_states(recorders, lowered.dt)
             n_netcons = built.n_netcons
             del built, recorders  # the session drops the last references, then clears the event queue
         meta = {"neuron_mechanisms": str(library), "neuron_netcons": n_netcons,
@@ -130,21 +126,17 @@ class NeuronBackend(Backend):
         return RunOutput(spikes, states, built_at - started, finished - built_at, meta)
 
 
-def check_state(realized: RealizedNetwork, built: Built) -> None:
+def check_state(lowered: LoweredNetwork, built: Built) -> None:
     """NEST's AdEx stability check, as the reference applies it, and a finite state at the end.
 
     NbAdex notes the first step at which V_m < -1000 mV or |w| > 1e6 pA; the reference stops at the
     first such step of a pair's group (its populations in order), naming the first neuron with a bad
     V_m, else the first with a bad w: the same error, word for word.
     """
-    groups: dict[tuple[str, str], list[str]] = {}
-    for name, population in realized.populations.items():
-        if not population.is_source:
-            groups.setdefault((population.model, population.receptor or ""), []).append(name)
-    for (membrane, _), names in groups.items():
-        if membrane != "adex":
+    for group in lowered.groups.values():
+        if group.membrane != "adex":
             continue
-        cells = [(name, index, cell) for name in names for index, cell in enumerate(built.cells[name])]
+        cells = [(name, index, cell) for name in group.members for index, cell in enumerate(built.cells[name])]
         steps = np.array([cell.unstable_step for _, _, cell in cells])
         if np.any(steps >= 0):
             first = steps[steps >= 0].min()
@@ -152,12 +144,12 @@ def check_state(realized: RealizedNetwork, built: Built) -> None:
             bad_v = [item for item in at if item[2].unstable_v < -1e3]
             name, index, cell = (bad_v or at)[0]
             variable, value = ("V_m", cell.unstable_v) if bad_v else ("w", cell.unstable_w)
-            raise diverged(name, variable, index, float(value), f"at {(first + 1) * realized.dt:g} ms", "neuron",
+            raise diverged(name, variable, index, float(value), f"at {(first + 1) * lowered.dt:g} ms", "neuron",
                            "NEST's aeif stability check: V_m < -1000 mV or |w| > 1e6 pA")
     for name, cells in built.cells.items():
-        population = realized.populations[name]
-        mechanism = translate.mechanism_for(population.model, population.receptor or "")
-        for variable in state_variables(population.model, population.receptor or ""):
+        group, _ = lowered.locate(name)
+        mechanism = translate.mechanism_for(group.membrane, group.receptor)
+        for variable in state_variables(group.membrane, group.receptor):
             attribute = mechanism.states[variable][0]
             values = np.array([getattr(cell, attribute) for cell in cells])
             bad = ~np.isfinite(values)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from neurobridge.realize import RealizedNetwork
+from neurobridge.lowering import LoweredNetwork
 from neurobridge.results import StateTrace
 
 from .translate import Plan, RecordingPlan, native_stamps
@@ -86,13 +86,13 @@ def on_grid(times: np.ndarray, dt: float) -> np.ndarray:
     return np.round(np.asarray(times, dtype=float) / dt).astype(np.int64)
 
 
-def read_spikes(recorders: Recorders, realized: RealizedNetwork) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def read_spikes(recorders: Recorders, lowered: LoweredNetwork) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Spikes per recorded population (local index, stamp in ms), none after the duration."""
-    dt, n_steps = realized.dt, realized.network.n_steps
+    dt, n_steps = lowered.dt, lowered.n_steps
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name in realized.network.spike_populations():
-        population = realized.populations[name]
-        if population.is_source and not any(s.population == name for s in recorders.spikes):
+    for name in lowered.spike_populations:
+        if lowered.replayed(name):
+            population = lowered.realized.populations[name]
             out[name] = (population.spike_neurons, population.spike_times)
     for spikes in recorders.spikes:
         times = np.asarray(spikes.times.as_numpy(), dtype=float)

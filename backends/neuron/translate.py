@@ -1,4 +1,4 @@
-"""Translate a realized network into NEURON 9 objects: tables of names, then plain arrays.
+"""Translate a lowered network into NEURON 9 objects: tables of names, then plain arrays.
 
 Nothing here imports NEURON. Every neuron is one point process of a
 neurobridge mechanism (``mechanisms/*.mod``) that applies the reference's
@@ -6,20 +6,18 @@ update once per fixed step; NEURON schedules the steps and carries the spikes
 (``net_event`` → ``NetCon`` → ``NET_RECEIVE``). The mechanisms take NEST's
 units (mV, ms, pA, nS, pF) as they are: no membrane area, no µF/cm², nA or µS.
 
-What this module computes from the realized network, and every adapter needs
-(the "lowered network" will hold it later):
+The lowered network (:mod:`neurobridge.lowering`) says what must happen when;
+this module says how NEURON does it:
 
-* the mechanism and receptor code of each model × receptor pair, and the derived
-  parameters (exact propagators, refractory steps, decay factors);
-* delays in steps ``D`` and the NetCon delay ``(D - 1) dt`` (a spike sent at the end
-  of step ``s`` is delivered before the update of step ``s + D``, the step in which
-  the reference adds it); the sign rule is the mechanisms' (``nb_synapse.inc``);
-* source trains as the stamps they carry (a source spike stamped ``t`` acts as a
-  neuron's spike sent at ``t``, the end of its emission step);
-* current change steps: the traces onto one neuron summed as the reference sums
-  them, each change at ``T`` played at ``T + dt`` (read after the update of step
-  ``T/dt``, as the reference reads it);
-* sample steps of the recordings (``every`` steps, the first at one interval).
+* a pathway's delay of ``D`` steps is a NetCon delay of ``(D - 1) dt``: a spike sent
+  at the end of step ``s`` is delivered before the update of step ``s + D``, the step
+  in which the reference adds it; the sign rule is the mechanisms' (``nb_synapse.inc``);
+* a realized source replays its stamps, ``(emission step + 1) dt``, as a neuron's spike
+  sent at the end of its emission step;
+* currents onto one neuron are summed with the reference's running arithmetic and
+  each change is played at ``(change step + 1) dt``, between the updates of the step
+  it is read in and the next;
+* a state sample of the lowered network is read from a ``Vector.record``.
 """
 
 from __future__ import annotations
@@ -33,9 +31,17 @@ from typing import Any
 import numpy as np
 
 from neurobridge import catalog
+from neurobridge.lowering import (
+    CurrentSchedule,
+    LoweredNetwork,
+    NativeSource,
+    NativeSupport,
+    Pathway,
+    SourceSchedule,
+    StateSelection,
+)
 from neurobridge.model import Network
 from neurobridge.propagators import lif_propagators
-from neurobridge.realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
 
 #: A derived parameter: a function of NEST's parameters (per neuron), dt and the backend options.
 Derived = Callable[[Mapping[str, np.ndarray], float, Mapping[str, Any]], "np.ndarray | float"]
@@ -56,11 +62,6 @@ class Mechanism:
     derived: Mapping[str, Derived]
     #: State variable -> (range variable read back, parameter holding its initial value).
     states: Mapping[str, tuple[str, str]]
-
-
-def _refractory_steps(p: Mapping[str, np.ndarray], dt: float, options: Mapping[str, Any]) -> np.ndarray:
-    """NEST's ``RefractoryCounts``, as the reference rounds it (half to even)."""
-    return np.round(np.asarray(p["t_ref"]) / dt).astype(np.int64).astype(float)
 
 
 def _alpha_factor(channel: str) -> Derived:
@@ -87,18 +88,16 @@ _RECEPTOR_DERIVED: Mapping[str, Derived] = {"end_ex": _decay("ex"), "end_in": _d
 MECHANISMS: Mapping[str, Mechanism] = MappingProxyType({
     "lif_current": Mechanism(
         "NbLif", ("E_L", "V_th", "V_reset", "I_e"),
-        {"refractory_steps": _refractory_steps, "factor_ex": _alpha_factor("ex"),
-         "factor_in": _alpha_factor("in")},
+        {"factor_ex": _alpha_factor("ex"), "factor_in": _alpha_factor("in")},
         {"V_m": ("V_m", "V0"), "I_syn_ex": ("I_syn_ex", "I_ex0"), "I_syn_in": ("I_syn_in", "I_in0")}),
     "lif_conductance": Mechanism(
         "NbLifCond", ("C_m", "g_L", "E_L", "V_th", "V_reset", "I_e", *_RECEPTOR_PARAMETERS),
-        {"refractory_steps": _refractory_steps, "substeps": _option("substeps"), **_RECEPTOR_DERIVED},
+        {"substeps": _option("substeps"), **_RECEPTOR_DERIVED},
         {"V_m": ("V_m", "V0"), **_SYNAPTIC_STATE}),
     "adex": Mechanism(
         "NbAdex", ("C_m", "g_L", "E_L", "V_th", "V_reset", "Delta_T", "a", "b", "tau_w", "V_peak", "I_e",
                    *_RECEPTOR_PARAMETERS),
-        {"refractory_steps": _refractory_steps, "substeps": _option("substeps"),
-         "spike_substeps": _option("spike_substeps"),
+        {"substeps": _option("substeps"), "spike_substeps": _option("spike_substeps"),
          "detect": lambda p, dt, o: np.where(p["Delta_T"] > 0, p["V_peak"], p["V_th"]),
          "slope": lambda p, dt, o: np.where(p["Delta_T"] > 0, p["Delta_T"], 1.0),
          "exp_on": lambda p, dt, o: (p["Delta_T"] > 0).astype(float),
@@ -141,14 +140,41 @@ def mechanism_for(membrane: str, receptor: str) -> Mechanism:
     return MECHANISMS[mechanism_key(membrane, receptor)]
 
 
-def mechanism_parameters(population: RealizedPopulation, dt: float, options: Mapping[str, Any],
+@dataclass
+class PopulationView:
+    """One neuron population's slice of its lowered pair group."""
+
+    name: str
+    size: int
+    model: str
+    receptor: str
+    params: dict[str, np.ndarray]
+    initial: dict[str, np.ndarray]
+    refractory_steps: np.ndarray
+
+
+def population_views(lowered: LoweredNetwork) -> dict[str, PopulationView]:
+    """Every neuron population, in description order, as its slice of the lowered groups."""
+    views = {}
+    for name, population in lowered.network.populations.items():
+        if population.is_source:
+            continue
+        group, member = lowered.locate(name)
+        part = member.indices
+        views[name] = PopulationView(name, member.size, group.membrane, group.receptor,
+                                     {k: v[part] for k, v in group.params.items()},
+                                     {k: v[part] for k, v in group.initial.items()}, group.refractory_steps[part])
+    return views
+
+
+def mechanism_parameters(population: PopulationView, dt: float, options: Mapping[str, Any],
                          propagators: Callable[..., np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Every parameter and initial value of a population's point processes, per neuron.
 
     Parameters
     ----------
     population
-        A realized neuron population.
+        A neuron population's slice of its lowered group.
     dt
         The step (ms).
     options
@@ -161,7 +187,7 @@ def mechanism_parameters(population: RealizedPopulation, dt: float, options: Map
     dict
         Mechanism parameter name -> per-neuron array (NEST units).
     """
-    receptor = population.receptor or ""
+    receptor = population.receptor
     mechanism = mechanism_for(population.model, receptor)
     p = population.params
     out = {"receptor": np.full(population.size, float(RECEPTOR_CODES[receptor]))}
@@ -171,6 +197,8 @@ def mechanism_parameters(population: RealizedPopulation, dt: float, options: Map
                                                or name.startswith("factor") and not receptor.endswith("alpha")):
             continue  # no synaptic time constants (delta); the alpha peak factor only for alpha
         out[name] = np.broadcast_to(np.asarray(function(p, dt, options), dtype=float), (population.size,))
+    if population.model != "izhikevich":  # the lowered group's refractory counts
+        out["refractory_steps"] = population.refractory_steps.astype(float)
     if population.model == "lif" and receptor in PROPAGATORS:
         P = propagators(receptor, p, dt) if propagators is not None else lif_propagators(receptor, p, dt)
         out.update({name: P[:, row, column] for name, row, column in PROPAGATORS[receptor]})
@@ -189,9 +217,8 @@ WEIGHT_VECTOR = ("weight", "stp", "U", "tau_rec", "tau_fac", "x0", "u0", "extra_
 
 @dataclass
 class Connections:
-    """One projection as NetCons: local source and target indices, weight vectors, delays (ms)."""
+    """One pathway as NetCons: local source and target indices, weight vectors, delays (ms)."""
 
-    index: int
     source: str
     target: str
     sources: np.ndarray
@@ -207,40 +234,31 @@ class Connections:
         return float(d[0]) if d.size and np.all(d == d[0]) else None
 
 
-def delay_steps(projection: RealizedProjection, dt: float) -> np.ndarray:
-    """Each synapse's delay in steps ``D`` (at least 1: realization refuses less)."""
-    return np.round(projection.delays / dt).astype(np.int64)
-
-
-def connections(projection: RealizedProjection, dt: float) -> Connections:
-    """A projection's NetCons: delay ``(D - 1) dt``; a tsodyks2 synapse's parameters and extra delay."""
-    steps = delay_steps(projection, dt)
+def connections(pathway: Pathway, dt: float) -> Connections:
+    """A pathway's NetCons: delay ``(D - 1) dt``; a tsodyks2 synapse's parameters and extra delay."""
+    steps = pathway.delay_steps
     synapse = None
-    if projection.synapse.model == "tsodyks_markram":
-        params = dict(projection.synapse.params)
-        params.setdefault("u", params["U"])  # u starts at U unless given (NEST's default is 0.5)
-        fixed = [1.0, params["U"], params["tau_rec"], params["tau_fac"], params.get("x", 1.0), params["u"]]
+    if pathway.synapse.model == "tsodyks_markram":
+        params = pathway.synapse.params
+        fixed = [1.0, params["U"], params["tau_rec"], params["tau_fac"], params["x"], params["u"]]
         synapse = np.column_stack([np.tile(fixed, (steps.size, 1)), steps - 1.0])
-    return Connections(projection.index, projection.source, projection.target, projection.sources,
-                       projection.targets, np.asarray(projection.weights, dtype=float), (steps - 1) * dt, synapse)
+    return Connections(pathway.source, pathway.target, pathway.pre, pathway.post,
+                       np.asarray(pathway.weights, dtype=float), (steps - 1) * dt, synapse)
 
 
 # -- sources -------------------------------------------------------------------------------------
 
-def trains(population: RealizedPopulation) -> list[np.ndarray]:
-    """A realized source's spike stamps (ms) per neuron, sorted; a stamp repeats for each spike."""
-    neurons, times = population.spike_neurons, population.spike_times
-    order = np.lexsort((times, neurons))
-    bounds = np.searchsorted(neurons[order], np.arange(1, population.size))
-    return np.split(times[order], bounds)
+def trains(schedule: SourceSchedule, dt: float) -> list[np.ndarray]:
+    """A realized source's stamps (ms), ``(emission step + 1) dt``, per neuron, sorted; a stamp
+    repeats for each spike."""
+    order = np.lexsort((schedule.steps, schedule.neurons))
+    bounds = np.searchsorted(schedule.neurons[order], np.arange(1, schedule.size))
+    return np.split((schedule.steps[order] + 1) * dt, bounds)
 
 
 #: ``native: true`` sources NEURON draws itself: NetStim with Random123 (``noise = 1``: Poisson).
-NATIVE_SOURCES = frozenset({"poisson"})
-
-
-def is_native_source(population: RealizedPopulation) -> bool:
-    return population.is_source and population.native and population.model in NATIVE_SOURCES
+#: NEURON has no connection rules and no generators for these point processes' ``I_stim``.
+NATIVE_SUPPORT = NativeSupport(sources=frozenset({"poisson"}))
 
 
 @dataclass
@@ -259,11 +277,11 @@ class NativePoisson:
     seed: int
 
 
-def native_poisson(population: RealizedPopulation, network: Network, index: int) -> NativePoisson:
-    params = population.spec.params if population.spec is not None else {}
-    stop = min(float(params.get("stop", math.inf)), network.duration)
-    return NativePoisson(population.name, np.asarray(population.params["rate"], dtype=float),
-                         float(params.get("start", 0.0)), stop, network.seed * 1000 + index)
+def native_poisson(source: NativeSource, network: Network) -> NativePoisson:
+    index = list(network.populations).index(source.population)
+    stop = min(float(source.described.get("stop", math.inf)), network.duration)
+    return NativePoisson(source.population, np.asarray(source.params["rate"], dtype=float),
+                         float(source.described.get("start", 0.0)), stop, network.seed * 1000 + index)
 
 
 def native_stamps(times: np.ndarray, dt: float) -> np.ndarray:
@@ -289,70 +307,44 @@ class StimulusPlan:
         return (self.steps + 1) * dt
 
 
-def stimuli(realized: RealizedNetwork) -> list[StimulusPlan]:
-    """Each population's traces summed per neuron, with the reference's running arithmetic.
+def stimuli(lowered: LoweredNetwork) -> list[StimulusPlan]:
+    """Each population's currents summed per neuron, with the reference's running arithmetic.
 
-    The reference applies, step by step and trace by trace, ``i_stim += new - running``; doing the
-    same here gives every neuron's current to the last bit.
+    The reference applies, step by step and current by current, ``i_stim += new - running``; doing
+    the same here gives every neuron's current to the last bit.
     """
-    dt = realized.dt
-    by_population: dict[str, list[CurrentTrace]] = {}
-    for trace in realized.currents:
-        if trace.times.size:
-            by_population.setdefault(trace.target, []).append(trace)
+    by_population: dict[str, list[CurrentSchedule]] = {}
+    for current in lowered.currents:
+        if current.change_steps.size:
+            by_population.setdefault(current.population, []).append(current)
     plans = []
-    for name, traces in by_population.items():
-        neurons = np.unique(np.concatenate([t.neurons for t in traces]))
+    for name, currents in by_population.items():
+        neurons = np.unique(np.concatenate([c.neurons for c in currents]))
         column = {int(n): i for i, n in enumerate(neurons)}
-        steps = np.unique(np.concatenate([np.round(t.times / dt).astype(np.int64) for t in traces]))
-        current = np.zeros(neurons.size)
-        running = [np.zeros(t.neurons.size) for t in traces]
-        where = [np.array([column[int(n)] for n in t.neurons]) for t in traces]
-        change = [dict(zip(np.round(t.times / dt).astype(np.int64).tolist(), range(t.times.size)))
-                  for t in traces]
+        steps = np.unique(np.concatenate([c.change_steps for c in currents]))
+        total = np.zeros(neurons.size)
+        running = [np.zeros(c.neurons.size) for c in currents]
+        where = [np.array([column[int(n)] for n in c.neurons]) for c in currents]
+        change = [dict(zip(c.change_steps.tolist(), range(c.change_steps.size))) for c in currents]
         values = np.empty((steps.size, neurons.size))
         for row, step in enumerate(steps.tolist()):
-            for k, trace in enumerate(traces):
+            for k, current in enumerate(currents):
                 i = change[k].get(step)
                 if i is None:
                     continue
-                new = np.broadcast_to(np.asarray(trace.amplitudes[i], dtype=float), trace.neurons.shape)
-                current[where[k]] += new - running[k]
+                new = np.broadcast_to(np.asarray(current.amplitudes[i], dtype=float), current.neurons.shape)
+                total[where[k]] += new - running[k]
                 running[k][:] = new
-            values[row] = current
+            values[row] = total
         plans.append(StimulusPlan(name, neurons, steps, values))
     return plans
-
-
-# -- native and validation -----------------------------------------------------------------------
-
-def native_fallbacks(network: Network) -> list[tuple[str, str]]:
-    """``(field, message)`` for every ``native: true`` item NEURON builds from the realized arrays.
-
-    NEURON has NetStim for Poisson trains; it has no connection rules (PyNN draws them in Python) and
-    no generators for the point processes' ``I_stim`` (IClamp and friends act on a section's membrane).
-    """
-    out = []
-    for index, projection in enumerate(network.projections):
-        if projection.native:
-            out.append((f"projections[{index}].native", f"NEURON has no native {projection.connector.rule} "
-                        "rule; the realized connections are used (exact, not statistical, agreement)."))
-    for index, stimulus in enumerate(network.stimuli):
-        if stimulus.native:
-            out.append((f"stimuli[{index}].native", f"NEURON has no {stimulus.kind} generator for these "
-                        "point processes; the realized trace is used (exact, not statistical, agreement)."))
-    for population in network.populations.values():
-        if population.native and population.is_source and population.model not in NATIVE_SOURCES:
-            out.append((f"populations.{population.name}.native", f"a {population.model} source has no "
-                        "native NEURON counterpart; its realized spike trains are used."))
-    return out
 
 
 # -- recordings ----------------------------------------------------------------------------------
 
 @dataclass
 class RecordingPlan:
-    """State variables of some neurons of one population, sampled every ``every`` steps."""
+    """The state selections of one recording: some neurons of one population, every ``every`` steps."""
 
     population: str
     variables: tuple[str, ...]
@@ -366,21 +358,18 @@ class RecordingPlan:
         return np.arange(1, self.n_samples + 1) * self.every
 
 
-def recordings(realized: RealizedNetwork) -> list[RecordingPlan]:
+def recordings(lowered: LoweredNetwork) -> list[RecordingPlan]:
+    by_recording: dict[int, list[StateSelection]] = {}
+    for selection in lowered.states:
+        by_recording.setdefault(selection.recording, []).append(selection)
     plans = []
-    dt, n_steps = realized.dt, realized.network.n_steps
-    for recording in realized.recordings:
-        variables = tuple(v for v in recording.variables if v != "spikes")
-        if not variables:
-            continue
-        population = realized.populations[recording.population]
-        mechanism = mechanism_for(population.model, population.receptor or "")
-        neurons = (np.arange(population.size) if recording.neurons is None
-                   else np.asarray(recording.neurons, dtype=np.int64))
-        every = int(round((recording.interval or dt) / dt))
-        plans.append(RecordingPlan(recording.population, variables,
-                                   tuple(mechanism.states[v][0] for v in variables), neurons, every,
-                                   n_steps // every))
+    for selections in by_recording.values():
+        first = selections[0]
+        group = lowered.groups[first.group]
+        mechanism = mechanism_for(group.membrane, group.receptor)
+        variables = tuple(s.variable for s in selections)
+        plans.append(RecordingPlan(first.population, variables, tuple(mechanism.states[v][0] for v in variables),
+                                   first.neurons, first.every, first.n_samples))
     return plans
 
 
@@ -421,19 +410,15 @@ class _SharedPropagators:
         return np.broadcast_to(self.known[key], (n, *self.known[key].shape[1:]))
 
 
-def plan(realized: RealizedNetwork, options: Mapping[str, Any]) -> Plan:
-    """The realized network as NEURON needs it (see the module docstring)."""
-    dt = realized.dt
-    populations, mechanisms, source_trains, natives = {}, {}, {}, []
+def plan(lowered: LoweredNetwork, options: Mapping[str, Any]) -> Plan:
+    """The lowered network as NEURON needs it (see the module docstring)."""
+    dt = lowered.dt
     propagators = _SharedPropagators()
-    for index, (name, population) in enumerate(realized.populations.items()):
-        if not population.is_source:
-            populations[name] = mechanism_parameters(population, dt, options, propagators)
-            mechanisms[name] = mechanism_for(population.model, population.receptor or "").name
-        elif is_native_source(population):
-            natives.append(native_poisson(population, realized.network, index))
-        else:
-            source_trains[name] = trains(population)
+    views = population_views(lowered)
+    populations = {name: mechanism_parameters(view, dt, options, propagators) for name, view in views.items()}
+    mechanisms = {name: mechanism_for(view.model, view.receptor).name for name, view in views.items()}
+    source_trains = {name: trains(schedule, dt) for name, schedule in lowered.sources.items()}
+    natives = [native_poisson(source, lowered.network) for source in lowered.natives.values()]
     return Plan(populations, mechanisms, source_trains, natives,
-                [connections(p, dt) for p in realized.projections if p.n_synapses],
-                stimuli(realized), recordings(realized), realized.network.spike_populations())
+                [connections(p, dt) for p in lowered.pathways if p.n_synapses],
+                stimuli(lowered), recordings(lowered), list(lowered.spike_populations))

@@ -103,12 +103,13 @@ def test_translation_names_exist_in_the_mechanisms(pair: tuple[str, str]) -> Non
     from neurobridge.backends.neuron import adapter, translate
     from neuron import h
 
+    from neurobridge.lowering import lower
     from neurobridge.realize import realize
 
     adapter.load_mechanisms(h)
     membrane, receptor = pair
     data = {"duration": 1.0, "populations": {"n": {"size": 2, "model": membrane, "receptor": receptor}}}
-    population = realize(nb.Network.from_dict(data)).populations["n"]
+    (population,) = translate.population_views(lower(realize(nb.Network.from_dict(data)))).values()
     parameters = translate.mechanism_parameters(population, 0.1, {"substeps": 1, "spike_substeps": 64})
     mechanism = translate.mechanism_for(membrane, receptor)
     section = h.Section(name="names")
