@@ -27,6 +27,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check neurobridge backends tests benchmarks experiments
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/cuba.py

@@ -15,16 +15,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from neurobridge import Result, analysis  # noqa: E402
+from neurobridge import Result, analysis, catalog  # noqa: E402
 from neurobridge.plotting import COLORS, raster  # noqa: E402
 
 if TYPE_CHECKING:
     from . import Setup
-
-#: Units of the recordable state variables (NEST's).
-UNITS = {"V_m": "mV", "I_syn_ex": "pA", "I_syn_in": "pA", "g_ex": "nS", "g_in": "nS", "w": "pA",
-         "U_m": "mV/ms"}
-
 
 def _grid(n_rows: int, n_columns: int, width: float = 4.0, height: float = 3.0):
     fig, axes = plt.subplots(n_rows, n_columns, figsize=(width * n_columns, height * n_rows),
@@ -83,7 +78,7 @@ def plot_traces(results: Mapping[str, Result], setup: Setup, max_neurons: int = 
         for neuron in np.unique(rows.neuron)[:max_neurons]:
             trace = rows[rows.neuron == neuron]
             ax.plot(trace.time_ms, trace.value, lw=0.8, label=f"{population}[{neuron}]")
-        ax.set(xlabel="time (ms)", ylabel=f"{variable} ({UNITS.get(variable, 'a.u.')})",
+        ax.set(xlabel="time (ms)", ylabel=f"{variable} ({catalog.UNITS.get(variable, 'a.u.')})",
                title=f"{variant} on {result.meta['backend']}")
         ax.legend(fontsize="small", loc="upper right")
     if not panels:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import catalog
 from .results import Result
 
 
@@ -28,7 +29,7 @@ def population_size(result: Result, population: str) -> int:
 def neuron_populations(result: Result) -> list[str]:
     """Populations of neurons (not spike sources), in the description's order."""
     described = result.meta.get("network", {}).get("populations", {})
-    sources = {"poisson", "spike_times", "regular"}
+    sources = set(catalog.SOURCES)
     return [name for name in result.meta["population_sizes"]
             if described.get(name, {}).get("model") not in sources]
 

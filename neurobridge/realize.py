@@ -174,29 +174,30 @@ def _offgrid_to_grid(times: np.ndarray, dt: float) -> np.ndarray:
 def _spike_trains(network: Network, population: Population, arrays: Mapping[str, np.ndarray],
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     n, dt, duration = population.size, network.dt, network.duration
-    params = population.params
-    if population.model == "spike_times":
-        times = params["times"]
-        if times and isinstance(times[0], list):
-            counts = np.array([len(t) for t in times])
-            flat = np.array([t for train in times for t in train], dtype=float)
-        else:
-            counts = np.full(n, len(times))
-            flat = np.tile(np.asarray(times, dtype=float), n)
-        neurons = np.repeat(np.arange(n), counts)
-        stamped = _offgrid_to_grid(flat, dt) if params.get("allow_offgrid_times") else _on_grid(flat, dt)
-    elif population.model == "regular":
-        neurons, stamped = _regular(params, arrays, n, dt, duration)
-    else:
-        neurons, stamped = _poisson(params, arrays["rate"], n, dt, duration, rng)
+    draw = _TRAINS[population.model]  # every source model has its entry: a missing one is a KeyError
+    neurons, stamped = draw(population.params, arrays, n, dt, duration, rng)
     keep = stamped <= duration + 1e-9
     neurons, stamped = neurons[keep], stamped[keep]
     order = np.lexsort((neurons, stamped))
     return neurons[order].astype(np.int64), stamped[order]
 
 
+def _given(params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int, dt: float, duration: float,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The description's own times: one list for every neuron, or a list per neuron."""
+    times = params["times"]
+    if times and isinstance(times[0], list):
+        counts = np.array([len(t) for t in times])
+        flat = np.array([t for train in times for t in train], dtype=float)
+    else:
+        counts = np.full(n, len(times))
+        flat = np.tile(np.asarray(times, dtype=float), n)
+    stamped = _offgrid_to_grid(flat, dt) if params.get("allow_offgrid_times") else _on_grid(flat, dt)
+    return np.repeat(np.arange(n), counts), stamped
+
+
 def _regular(params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int, dt: float,
-             duration: float) -> tuple[np.ndarray, np.ndarray]:
+             duration: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Spikes at ``start + k * interval`` on the grid (the first at ``start``, default one dt)."""
     if "interval" in arrays:
         interval = arrays["interval"]
@@ -216,9 +217,10 @@ def _regular(params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int
     return neurons[keep], _on_grid(times[keep], dt)
 
 
-def _poisson(params: Mapping[str, Any], rate: np.ndarray, n: int, dt: float, duration: float,
+def _poisson(params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int, dt: float, duration: float,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Independent Poisson trains, active in ``(start, stop]``, stamped at the end of their step."""
+    rate = arrays["rate"]
     start = float(params.get("start", 0.0))
     stop = min(float(params.get("stop", math.inf)), duration)
     window = max(stop - start, 0.0)
@@ -226,6 +228,10 @@ def _poisson(params: Mapping[str, Any], rate: np.ndarray, n: int, dt: float, dur
     neurons = np.repeat(np.arange(n), counts)
     times = rng.uniform(start, stop, counts.sum()) if window > 0 else np.empty(0)
     return neurons, np.maximum(np.ceil(times / dt - 1e-9), 1.0) * dt
+
+
+#: How each source model's spikes are realized.
+_TRAINS = {"spike_times": _given, "regular": _regular, "poisson": _poisson}
 
 
 # -- projections ---------------------------------------------------------------------------------

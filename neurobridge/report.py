@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 MAX_FIGURE_GROUPS = 6
 #: Rows of the verdict table shown in the report (all are in comparison.csv).
 MAX_TABLE_ROWS = 300
-UNITS = {"V_m": "mV", "I_syn_ex": "pA", "I_syn_in": "pA", "g_ex": "nS", "g_in": "nS", "w": "pA", "U_m": "mV/ms"}
 
 
 # ------------------------------------------------------------------------------------------ blocks
@@ -304,7 +303,7 @@ def trace_overlay(labelled: Labelled, settings: CompareSettings, max_neurons: in
         for index, (label, result) in enumerate(labelled):
             trace = result.trace(population, variable, int(neuron))
             ax.plot(trace.index, trace.to_numpy(), **_style(index), label=label)
-        ax.set(ylabel=f"{variable} ({UNITS.get(variable, 'a.u.')})", title=f"{population}[{neuron}]")
+        ax.set(ylabel=f"{variable} ({catalog.UNITS.get(variable, 'a.u.')})", title=f"{population}[{neuron}]")
         ax.legend(fontsize="small", loc="upper right")
     axes[-1, 0].set_xlabel("time (ms)")
     return fig

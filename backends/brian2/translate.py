@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
@@ -72,27 +72,17 @@ SCALE = MappingProxyType({"mV": 1e-3, "ms": 1e-3, "pA": 1e-12, "nS": 1e-9, "pF":
                           "1/ms": 1e3, "pA/ms": 1e-9, "nS/ms": 1e-6, "Hz": 1.0, "mV/pA": 1e9,
                           "mV*ms/pA": 1e6})
 
-_COMMON = {"C_m": "pF", "tau_m": "ms", "E_L": "mV", "V_th": "mV", "V_reset": "mV", "t_ref": "ms",
-           "I_e": "pA", "g_L": "nS", "tau_syn_ex": "ms", "tau_syn_in": "ms", "E_ex": "mV", "E_in": "mV"}
-#: NEST parameter name -> unit, per membrane (Brian2 uses the same names for parameters).
-PARAMETER_UNITS: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "lif": MappingProxyType(dict(_COMMON)),
-    "adex": MappingProxyType({**_COMMON, "Delta_T": "mV", "V_peak": "mV", "a": "nS", "b": "pA",
-                              "tau_w": "ms"}),
-    "izhikevich": MappingProxyType({**_COMMON, "a": "1/ms", "b": "1", "c": "mV", "d": "mV"}),
-})
 #: Derived parameters the adapter computes (Brian2 name -> unit).
 DERIVED_UNITS = MappingProxyType({"t_refractory": "ms", "V_detect": "mV", "has_exp": "1",
                                   "Delta_T_safe": "mV", "P22": "1", "P20": "mV/pA",
                                   "P31_ex": "mV*ms/pA", "P31_in": "mV*ms/pA", "P32_ex": "mV/pA",
                                   "P32_in": "mV/pA", "P21_ex": "mV/pA", "P21_in": "mV/pA"})
 
-#: NEST state variable -> (Brian2 name, unit); membranes and receptors share the table.
+#: NEST state variable -> (Brian2 name, NEST unit from the catalog); membranes and receptors share it.
 STATE_VARIABLES: Mapping[str, tuple[str, str]] = MappingProxyType({
-    "V_m": ("v", "mV"), "U_m": ("u", "mV"), "w": ("w", "pA"),
-    "I_syn_ex": ("I_ex", "pA"), "I_syn_in": ("I_in", "pA"),
-    "g_ex": ("g_ex", "nS"), "g_in": ("g_in", "nS"),
-})
+    nest: (brian2, catalog.UNITS[nest]) for nest, brian2 in (
+        ("V_m", "v"), ("U_m", "u"), ("w", "w"), ("I_syn_ex", "I_ex"), ("I_syn_in", "I_in"),
+        ("g_ex", "g_ex"), ("g_in", "g_in"))})
 #: Unit of a synaptic weight onto each receptor: NEST's (mV for delta, pA, nS).
 WEIGHT_UNITS = catalog.WEIGHT_UNIT
 
@@ -115,10 +105,13 @@ def method_for(membrane: str, receptor: str, overrides: Mapping[str, str] | None
 
 
 def to_nest_unit(name: str, membrane: str) -> str:
-    """The NEST unit of a parameter, state variable or derived parameter of ``membrane``."""
+    """The NEST unit of a parameter, state variable or derived parameter of ``membrane`` (the catalog's
+    one unit table for everything but the derived parameters)."""
     if name in STATE_VARIABLES:
         return STATE_VARIABLES[name][1]
-    return PARAMETER_UNITS[membrane].get(name) or DERIVED_UNITS[name]
+    if name in DERIVED_UNITS:
+        return DERIVED_UNITS[name]
+    return catalog.unit(name, membrane)
 
 
 # -- equation parts ---------------------------------------------------------------------------------
@@ -222,8 +215,8 @@ def membrane_key(membrane: str, receptor: str) -> str:
 
 
 def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
-              stimuli: list[StimulusPlan], noises: list[NoisePlan] = (),
-              inputs: list[PoissonInputPlan] = (), constants: frozenset[str] = frozenset()) -> str:
+              stimuli: Sequence[StimulusPlan], noises: Sequence[NoisePlan] = (),
+              inputs: Sequence[PoissonInputPlan] = (), constants: frozenset[str] = frozenset()) -> str:
     """The full equation string of a pair, parameters declared shared where uniform.
 
     ``constants`` are left undeclared: the group's namespace holds them (runtime targets, where

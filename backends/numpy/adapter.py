@@ -76,9 +76,9 @@ def _population_of(lowered: LoweredNetwork, group: str, local: int) -> tuple[str
 
 
 def _diverged(lowered: LoweredNetwork, engine: Engine, unstable: Unstable) -> SimulationDivergedError:
-    index = next(i for i, g in enumerate(engine.groups) if g.unstable_step is not None)
+    index, step = next((i, g.unstable_step) for i, g in enumerate(engine.groups) if g.unstable_step is not None)
     name, neuron = _population_of(lowered, engine.names[index], unstable.index)
-    when = f"at {(engine.groups[index].unstable_step + 1) * lowered.dt:g} ms"
+    when = f"at {(step + 1) * lowered.dt:g} ms"
     return diverged(name, unstable.variable, neuron, unstable.value, when, "numpy", unstable.detail)
 
 

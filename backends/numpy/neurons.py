@@ -427,8 +427,8 @@ class Izhikevich(OdeGroup):
 
     def __init__(self, n, params, initial, receptor, dt, max_delay_steps, options):
         super().__init__(n, params, initial, receptor, dt, max_delay_steps, options)
-        for name in ("a", "b", "c", "d", "V_th"):
-            setattr(self, name, compact(params[name]))
+        self.a, self.b, self.c, self.d = (compact(params[name]) for name in ("a", "b", "c", "d"))
+        self.V_th = compact(params["V_th"])
         self.U = np.asarray(initial["U_m"], dtype=float).copy()
 
     def update(self, step: int) -> np.ndarray:

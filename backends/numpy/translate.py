@@ -55,7 +55,10 @@ def build(lowered: LoweredNetwork, options: dict[str, Any]) -> Engine:
     return engine
 
 
-def _columns(lowered: LoweredNetwork, pathway: Pathway, group: Group) -> tuple[np.ndarray, ...]:
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _columns(lowered: LoweredNetwork, pathway: Pathway, group: Group) -> Columns:
     """Sender, place in the ring buffer's slot, delay (steps) and value of every synapse of a pathway."""
     member = lowered.groups[pathway.group].members[pathway.target]
     return (lowered.senders[pathway.source] + pathway.pre,
@@ -64,18 +67,19 @@ def _columns(lowered: LoweredNetwork, pathway: Pathway, group: Group) -> tuple[n
 
 
 def _inboxes(lowered: LoweredNetwork, groups: dict[str, Group]) -> list[StaticInbox]:
-    static: dict[str, list[tuple[np.ndarray, ...]]] = {}
+    static: dict[str, list[Columns]] = {}
     inboxes: list[StaticInbox] = []
     for pathway in lowered.pathways:
         group = groups[pathway.group]
-        columns = _columns(lowered, pathway, group)
+        senders, offsets, delays, values = _columns(lowered, pathway, group)
         if pathway.synapse.model == "tsodyks_markram":
-            inboxes.append(TsodyksMarkramInbox(group, *columns, lowered.n_senders, pathway.synapse.params, lowered.dt))
+            inboxes.append(TsodyksMarkramInbox(group, senders, offsets, delays, values, lowered.n_senders,
+                                               pathway.synapse.params, lowered.dt))
         else:
-            static.setdefault(pathway.group, []).append(columns)
+            static.setdefault(pathway.group, []).append((senders, offsets, delays, values))
     for name, parts in static.items():
-        columns = [np.concatenate(column) for column in zip(*parts)]
-        inboxes.append(StaticInbox(groups[name], *columns, lowered.n_senders))
+        senders, offsets, delays, values = (np.concatenate(column) for column in zip(*parts))
+        inboxes.append(StaticInbox(groups[name], senders, offsets, delays, values, lowered.n_senders))
     return inboxes
 
 

@@ -223,7 +223,10 @@ def test_translation_table_round_trips() -> None:
     import brian2 as b2
     from neurobridge.backends.brian2 import adapter, translate
 
-    units = {u for table in translate.PARAMETER_UNITS.values() for u in table.values()}
+    from neurobridge import catalog
+
+    units = {translate.to_nest_unit(name, m) for m in catalog.MEMBRANES for r in catalog.RECEPTORS
+             for name in translate.parameter_names(m, r)}
     units |= set(translate.DERIVED_UNITS.values()) | {u for _, u in translate.STATE_VARIABLES.values()}
     for unit in units:
         quantity = adapter._quantity(np.array([1.5, -2.0]), unit, b2)
