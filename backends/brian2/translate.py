@@ -1,4 +1,4 @@
-"""Translate a realized network into a Brian2 build plan: equations from parts, names and units as data.
+"""Translate a lowered network into a Brian2 build plan: equations from parts, names and units as data.
 
 Nothing here imports Brian2. A :class:`Plan` holds plain strings (equations,
 ``on_pre`` code) and plain arrays in NEST's units; :mod:`.adapter` attaches
@@ -10,8 +10,9 @@ them: a membrane (:data:`MEMBRANES`) whose current balance names
 ``I_syn``, and a receptor (:data:`RECEPTORS`) that defines ``I_syn`` and the
 ``on_pre`` statements of its excitatory and inhibitory channels.
 
-Scheduling (Brian2's default order: groups, thresholds, synapses, resets)
-is chosen to land every event on the reference's step:
+The lowered network (:mod:`neurobridge.lowering`) states when every event
+happens; Brian2's schedule (its default order: groups, thresholds, synapses,
+resets) is chosen to land each on that step:
 
 * a spike found in step ``s`` is read back stamped ``(s + 1) dt`` (NEST's
   end-of-step stamp, Brian2 reports the step's start);
@@ -20,13 +21,14 @@ is chosen to land every event on the reference's step:
   ``current_delta`` jumps ``V`` before the threshold of step ``s + D``
   (NEST's ``iaf_psc_delta``), so its pathway runs in ``after_groups`` with
   a delay of ``D - 1`` steps (reading the previous step's spikes);
-* a source spike stamped ``t`` is emitted in step ``t/dt - 1``;
-* a current change at ``T`` acts from step ``T/dt + 1`` (``I_stim`` is a
+* a realized source is a ``SpikeGeneratorGroup`` emitting in each spike's lowered
+  emission step (several in one step: one copy of the index space per extra spike);
+* a current acts from the step after its change step (``I_stim`` is a
   ``constant over dt`` subexpression reading its ``TimedArray`` at ``t - dt``);
 * refractoriness: Brian2 clamps while ``timestep(t - lastspike) <
   timestep(refractory)``, counted from the spike step, so
-  ``refractory = (round(t_ref/dt) + 1) dt`` clamps the ``round(t_ref/dt)``
-  steps that NEST clamps.
+  ``refractory = (refractory_steps + 1) dt`` clamps the lowered group's
+  ``refractory_steps``.
 
 ``native: true`` items that Brian2 draws itself keep NEST's windows and
 steps, so only the random numbers differ from a NEST ``native`` run:

@@ -1,18 +1,13 @@
 """Neuron dynamics of the reference backend, one class per integration scheme.
 
-Each group holds the state of every neuron of one model × receptor pair in
-flat arrays and advances it by one step of NEST's update, so that the
-deterministic cases agree with NEST exactly:
-
-1. the membrane is advanced over the step with the synaptic state at its start
-   (exact propagators for the linear LIF models, fixed-step RK4 for the others,
-   forward Euler for Izhikevich as NEST's ``izhikevich`` does);
-2. the synaptic state decays and the spikes arriving in this step are added;
-3. the threshold is checked; a spike is stamped at the end of the step;
-4. the input current read now is used from the next step on.
-
-Refractory neurons are clamped to ``V_reset`` for ``t_ref / dt`` steps while
-their synaptic state keeps integrating input (NEST's clamp).
+Each group holds the state of every neuron of one lowered pair group in flat
+arrays and advances it by one step of NEST's update, in the order the
+lowered network's contract states (:mod:`neurobridge.lowering`): the membrane
+moves over the step with the synaptic state of its start (exact propagators
+for the linear LIF models, RK4 for conductance LIF and AdEx, NEST's forward
+Euler for Izhikevich), then the synaptic state decays and the step's
+arrivals are added (``delta``: onto ``V_m``, before the threshold), then the
+threshold is checked; refractory neurons are held at ``V_reset``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """Spike delivery: CSR rows keyed by sender, a ring buffer of ``max_delay + 1`` slots per group.
 
-A spike emitted in step ``s`` (stamped ``(s + 1) dt``) through a synapse of
-``d`` steps lands in the slot read in step ``s + d``: it is added to the
-synaptic state at the end of that step and moves the membrane from the next
-one, as in NEST.
+A spike emitted in step ``s`` through a pathway of ``d`` steps lands in the slot
+the target group reads in step ``s + d``, its arrival step (:mod:`neurobridge.lowering`).
 """
 
 from __future__ import annotations
