@@ -376,13 +376,28 @@ class AdEx(OdeGroup):
             a, b = self.syn.view(substeps, fast)
             V[fast], w[fast], r[fast], spiked[fast] = self._integrate(
                 self.V[fast], self.w[fast], self.r[fast], substeps, a, b, self._subset(fast))
-        r = np.where(r > 0, r - 1, r)
         jump = self.syn.advance(self.read_input(step))
-        if jump is not None:  # current_delta: the jump lands on free neurons
-            V = V + jump * (r == 0)
+        if jump is not None:  # current_delta: NEST's aeif_psc_delta adds the jump inside the step
+            V, w, r = self._jump(V, w, r, jump, spiked)
+        r = np.where(r > 0, r - 1, r)  # counted down after the jump, as NEST does
         self.V, self.w, self.r = V, w, r
         self._check_stability()
         return np.flatnonzero(spiked)
+
+    def _jump(self, V: np.ndarray, w: np.ndarray, r: np.ndarray, jump: np.ndarray,
+              spiked: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``current_delta``: a free neuron's ``V_m`` jumps by the arriving weights and is tested against
+        the peak at once (a refractory neuron drops them), NEST's ``aeif_psc_delta``."""
+        q = self.shared
+        free = r == 0
+        V = V + jump * free
+        crossed = free & (V >= q["detect"])
+        if crossed.any():
+            V = np.where(crossed, q["V_reset"], V)
+            w = w + crossed * q["b"]
+            r = np.where(crossed, np.where(q["refractory"] > 0, q["refractory"] + 1, 0), r)
+            spiked |= crossed
+        return V, w, r
 
     def _check_stability(self) -> None:
         """NEST's check after each step of an aeif_* neuron."""

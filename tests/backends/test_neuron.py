@@ -45,6 +45,9 @@ pytestmark = pytest.mark.requires_neuron
 
 #: Largest |state - reference| accepted (mV, pA, nS); measured: 9.3e-14 (see the module docstring).
 STATE_TOLERANCE = 1e-9
+#: In a recurrent AdEx network the exponential's growth in a spike's upswing magnifies those last bits
+#: (measured: 2e-12 mV one step before the peak's region, 3.8e-9 mV one step later, the same spikes).
+ADEX_NETWORK_TOLERANCE = 1e-6
 
 
 class TestNeuron(BackendSuite):
@@ -207,7 +210,7 @@ def test_adex_network_with_refined_spike_steps_agrees_with_reference(receptor: s
     data = _adex_network(receptor)
     result, reference = _run(data), _run(data, REFERENCE)
     assert len(reference.spikes) > 100
-    _assert_identical(result, reference)
+    _assert_identical(result, reference, ADEX_NETWORK_TOLERANCE)
 
 
 def test_substeps_options_reach_the_mechanisms() -> None:

@@ -227,3 +227,39 @@ def test_every_pair_runs_and_records_its_variables() -> None:
             states = run(data).states
             assert sorted(states.variable.unique()) == sorted(variables), (membrane, receptor)
             assert np.all(np.isfinite(states.value)), (membrane, receptor)
+
+
+# -- adex × current_delta: NEST's aeif_psc_delta order within a step ---------------------------------
+
+def _adex_delta(times: list[float], weight: float) -> dict:
+    """One AdEx neuron (NEST's defaults, t_ref 2 ms) kicked by delta inputs; dt 0.01 ms, delay 0.1 ms."""
+    return {"dt": 0.01, "duration": 6.0, "populations": {
+        "s": {"size": 1, "model": "spike_times", "params": {"times": times}},
+        "n": {"size": 1, "model": "adex", "receptor": "current_delta", "params": {"t_ref": 2.0}}},
+        "projections": [{"source": "s", "target": "n", "connector": "one_to_one", "weight": weight, "delay": 0.1}],
+        "recordings": [{"population": "n", "variables": ["spikes", "V_m"]}]}
+
+
+#: Measured with NEST 3.10's aeif_psc_delta (via neurobridge's NEST backend, which uses it directly):
+#: a kick over V_peak spikes in the step it arrives (stamped 1.1 ms, not 1.11); the neuron is then
+#: refractory through the step stamped 3.1 ms: a kick arriving there is dropped (no second spike, V_m
+#: relaxing from V_reset), one arriving at 3.19 ms spikes at once; a small kick arriving at 3.2 ms is kept.
+ADEX_DELTA_CASES = [
+    ([1.0], 80.0, [1.1], {1.11: -60.0, 3.19: -60.127}),
+    ([1.0, 3.0], 80.0, [1.1], {3.19: -60.127}),
+    ([1.0, 3.09], 80.0, [1.1, 3.19], {3.19: -60.0, 3.2: -60.0}),
+    ([1.0, 3.1], 10.0, [], {3.19: -62.6, 3.2: -52.609}),
+]
+
+
+@pytest.mark.parametrize("backend", [
+    "numpy", pytest.param("nest", marks=pytest.mark.requires_nest),
+    pytest.param("brian2", marks=pytest.mark.requires_brian2),
+    pytest.param("neuron", marks=pytest.mark.requires_neuron)])
+@pytest.mark.parametrize(("times", "weight", "spikes", "v_m"), ADEX_DELTA_CASES)
+def test_adex_delta_input_is_added_and_tested_inside_the_step(backend, times, weight, spikes, v_m) -> None:
+    result = nb.simulate(_adex_delta(times, weight), backend=backend)
+    np.testing.assert_allclose(result.spikes.time_ms.to_numpy(), spikes, atol=1e-9)
+    trace = result.trace("n", "V_m")
+    for t, expected in v_m.items():
+        assert trace.loc[t] == pytest.approx(expected, abs=1e-3), (t, trace.loc[t])

@@ -86,11 +86,22 @@ PROCEDURE advance() {
         }
         integrate(level)
     }
+    if (receptor == 0 && r_out == 0) {
+        : current_delta: NEST's aeif_psc_delta adds the jump inside the step and tests the peak at once
+        V_out = V_out + buf_ex
+        if (V_out >= detect) {
+            V_out = V_reset
+            w_out = w_out + b
+            if (refractory_steps > 0) {
+                r_out = refractory_steps + 1
+            } else {
+                r_out = 0
+            }
+            spiked = 1
+        }
+    }
     if (r_out > 0) {
         r_out = r_out - 1
-    }
-    if (receptor == 0 && r_out == 0) {
-        V_out = V_out + buf_ex
     }
     advance_receptors()
     buf_ex = 0
