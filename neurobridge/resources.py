@@ -136,8 +136,10 @@ def _expected_spikes(network: Network, population: Population) -> float:
     start = float(params.get("start", 0.0) or 0.0)
     stop = min(float(params.get("stop", math.inf)), network.duration)
     window = max(stop - start, 0.0)
-    if "interval" in params:
-        return population.size * window / max(_mean(params["interval"]), network.dt)
+    if population.model == "regular":  # every spike is drawn, several in a step when the interval is shorter
+        low, _ = values.bounds(params["interval"]) if "interval" in params else (0.0, 0.0)
+        interval = low if "interval" in params else 1000.0 / max(values.bounds(params["rate"])[1], 1e-300)
+        return population.size * window / max(interval, 1e-12)
     return population.size * _mean(params["rate"]) * window / 1000.0
 
 

@@ -395,3 +395,20 @@ def test_a_poisson_train_that_may_spike_at_dt_into_a_tsodyks_synapse_is_refused_
                                         "tsodyks_markram synapse in NEST")
     data["populations"]["p"]["params"]["start"] = 0.1
     assert nb.simulate(data, backend="nest").meta["n_synapses"] == 6
+
+
+def test_a_regular_source_faster_than_the_grid_counts_every_spike_it_draws() -> None:
+    """An interval below dt still draws one spike per interval (several land in one step): all counted."""
+    data = {"duration": 100.0, "populations": {"r": {"size": 5, "model": "regular", "params": {"interval": 1e-7}},
+                                               "n": {"size": 1}},
+            "projections": [{"source": "r", "target": "n", "connector": "all_to_all"}]}
+    network = nb.Network.from_dict(data)
+    spikes = resources.estimate(network).items["populations.r: input spikes"] / resources.BYTES_PER_INPUT_SPIKE
+    assert spikes == pytest.approx(5 * 100.0 / 1e-7)
+    with pytest.raises(resources.ResourceError, match=r"the largest item is populations\.r: input spikes"):
+        nb.simulate(network, memory_limit_gb=2)
+    small = {**data, "populations": {**data["populations"], "r": {"size": 5, "model": "regular",
+                                                                   "params": {"interval": 0.05}}}}
+    realized = nb.realize(nb.Network.from_dict(small)).populations["r"]
+    estimated = resources.estimate(nb.Network.from_dict(small)).items["populations.r: input spikes"]
+    assert realized.spike_times.size <= estimated / resources.BYTES_PER_INPUT_SPIKE <= realized.spike_times.size + 5

@@ -42,6 +42,7 @@ from neurobridge.backend import (
     Capabilities,
     Option,
 )
+from neurobridge.catalog import Interval
 from neurobridge.errors import diverged
 from neurobridge.lowering import LoweredNetwork, NativeSupport
 from neurobridge.results import RunOutput
@@ -83,6 +84,9 @@ class Brian2Backend(Backend):
             "build_directory": Option(None, str, "cpp_standalone: where the project is written and compiled "
                                       "(default: a temporary folder, deleted when the build is dropped)",
                                       nullable=True),
+            "adex_substeps": Option(16, int, "AdEx groups run on a clock this many times finer than dt, a spike "
+                                    "found and reset within the step (1: one RK4 step and one threshold per dt)",
+                                    Interval(1, 256)),
             "methods": Option(None, dict, "integrator per membrane, e.g. {adex: rk4}", nullable=True,
                               keys={"lif": ("exact", "euler", "rk2", "rk4"), "lif_conductance": ("euler", "rk2", "rk4"),
                                     "adex": ("euler", "rk2", "rk4"), "izhikevich": ("euler", "rk2", "rk4")}),
@@ -121,7 +125,7 @@ class Brian2Backend(Backend):
 
     def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
         target = options["target"]
-        plan = translate.plan(lowered, options.get("methods"))
+        plan = translate.plan(lowered, options.get("methods"), options["adex_substeps"])
         if target == "cpp_standalone":
             return _run_standalone(lowered, plan, options)
         return _run_runtime(lowered, plan, target)
@@ -271,7 +275,8 @@ def build(lowered: LoweredNetwork, plan: Plan, b2: Any, inline: bool = False) ->
                for g in plan.groups.values() for s in g.stimuli}
     constants = {name: _constants(g, b2) if inline else {} for name, g in plan.groups.items()}
     groups = {name: _neuron_group(g, clock, stimuli, constants[name], b2) for name, g in plan.groups.items()}
-    senders = dict(groups)
+    relays = {name: _relay(g, groups[name], clock, b2) for name, g in plan.groups.items() if g.fine > 1}
+    senders = {**groups, **relays}
     natives = {n.name: b2.NeuronGroup(n.n, n.EQUATIONS, threshold=n.THRESHOLD, clock=clock, name=n.name)
                for n in plan.natives if n.simulated}
     senders.update(natives)
@@ -282,8 +287,8 @@ def build(lowered: LoweredNetwork, plan: Plan, b2: Any, inline: bool = False) ->
                                                     name="sources")
     synapses = {s.name: _synapses(s, senders, groups, plan, clock, constants[s.target], b2)
                 for s in plan.synapses}
-    spike_monitors, recorders = monitors(lowered, plan, groups, natives, clock, b2)
-    objects = [*senders.values(), *inputs, *synapses.values(), *spike_monitors.values(),
+    spike_monitors, recorders = monitors(lowered, plan, groups, natives, clock, b2, relays)
+    objects = [*groups.values(), *senders.values(), *inputs, *synapses.values(), *spike_monitors.values(),
                *(r.monitor for r in recorders)]
     return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders, natives,
                  constants)
@@ -292,20 +297,31 @@ def build(lowered: LoweredNetwork, plan: Plan, b2: Any, inline: bool = False) ->
 def _constants(group: GroupPlan, b2: Any) -> dict[str, Any]:
     """The group's uniform parameters as Brian2 quantities, by name."""
     return {name: _quantity(group.params[name][0], translate.to_nest_unit(name, group.membrane), b2)
-            for name in translate.parameter_names(group.membrane, group.receptor) if name in group.shared}
+            for name in translate.parameter_names(group.membrane, group.receptor, group.fine) if name in group.shared}
 
 
 def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], constants: dict[str, Any],
                   b2: Any) -> Any:
     part = translate.MEMBRANES[translate.membrane_key(group.membrane, group.receptor)]
     model = translate.equations(group.membrane, group.receptor, group.method, group.shared, group.stimuli,
-                                group.noises, group.inputs, frozenset(constants))
+                                group.noises, group.inputs, frozenset(constants), group.fine)
     namespace = {**constants, **{s.name: stimuli[s.name] for s in group.stimuli}}
     if group.membrane == "adex":
         namespace.update(never=0 * b2.second, stability_V_min=-1000 * b2.mV, stability_w_max=1e6 * b2.pA)
-    neurons = b2.NeuronGroup(group.n, model, threshold=part.threshold, reset=part.reset,
-                             refractory="t_refractory" if part.refractory else False, method=group.method,
-                             clock=clock, name=group.name, namespace=namespace)
+    reset, refractory, own_clock = part.reset, "t_refractory" if part.refractory else False, clock
+    if group.fine > 1:  # see translate.FINE
+        namespace.update(dt_step=clock.dt, half_fine=0.5 / group.fine, fine_steps=group.fine)
+        reset, refractory = reset + translate.FINE_RESET, translate.FINE_REFRACTORY
+        own_clock = b2.Clock(dt=clock.dt / group.fine, name=f"{group.name}_fine_clock")
+    neurons = b2.NeuronGroup(group.n, model, threshold=part.threshold, reset=reset, refractory=refractory,
+                             method=group.method, clock=own_clock, name=group.name, namespace=namespace)
+    if group.fine > 1:
+        first, last = translate.fine_arrivals(group.receptor)
+        if first is not None:
+            neurons.run_regularly(first, when="start", order=-2, name=f"{group.name}_arrivals")
+        if last is not None:
+            neurons.run_regularly(last, when="before_thresholds", name=f"{group.name}_delta_arrivals")
+        neurons.run_regularly("spiked_in_step = 0", dt=clock.dt, when="start", order=0, name=f"{group.name}_flags")
     for noise in group.noises:  # NEST's noise_generator: see translate.NoisePlan
         neurons.run_regularly(noise.code, dt=noise.tick * clock.dt, when="end", name=f"{noise.name}_draws")
     if group.membrane == "adex":
@@ -313,8 +329,19 @@ def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], constan
     return neurons
 
 
+def _relay(group: GroupPlan, neurons: Any, clock: Any, b2: Any) -> Any:
+    """On the network's clock, a spike at ``(s + 1) dt`` for every neuron of a fine group that spiked in step
+    ``s`` (NEST's stamp), before anything of step ``s + 1`` runs (see translate.FINE)."""
+    relay = b2.NeuronGroup(group.n, "flag : 1 (linked)", threshold="flag > 0.5", reset="", clock=clock,
+                           name=f"{group.name}_relay")
+    relay.flag = b2.linked_var(neurons, "spiked_in_step")
+    relay.thresholder["spike"].when = "start"
+    relay.thresholder["spike"].order = -1
+    return relay
+
+
 def _poisson_input(plan: translate.PoissonInputPlan, group: GroupPlan, neurons: Any, b2: Any) -> Any:
-    variable, weight = translate.poisson_input(group.membrane, group.receptor, plan)
+    variable, weight = translate.poisson_input(group.membrane, group.receptor, plan, group.fine)
     return b2.PoissonInput(neurons, variable, plan.n, plan.rate * b2.Hz, weight=weight, when=plan.when)
 
 
@@ -322,16 +349,18 @@ def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any]
               clock: Any, constants: dict[str, Any], b2: Any) -> Any:
     target = network.groups[plan.target]
     unit = translate.DIMENSION[translate.WEIGHT_UNITS[target.receptor]]
-    code = translate.on_pre(target.membrane, target.receptor, plan.channel, frozenset(constants))
+    code = translate.on_pre(target.membrane, target.receptor, plan.channel, frozenset(constants), target.fine)
     if plan.tsodyks is not None:
         model = translate.TSODYKS_MODEL.format(unit=unit)
         code = translate.TSODYKS_MARKRAM.format(target=code.replace("weight", "weight*x_stp*u_stp"))
     else:
         model = f"weight : {unit} (constant{', shared' if plan.shared_weight else ''})"
-    # current_delta jumps V before the threshold: its pathway reads the previous step's spikes.
-    early = plan.channel == "delta"
+    # current_delta jumps V before the threshold: its pathway reads the previous step's spikes. A fine
+    # group's relay spikes at the end of the step (translate.FINE): one step fewer to wait.
+    early = plan.channel == "delta" and target.fine == 1
+    relayed = plan.source in network.groups and network.groups[plan.source].fine > 1
     uniform = plan.uniform_delay
-    delay = None if uniform is None else (uniform - early) * network.dt * b2.ms
+    delay = None if uniform is None else (uniform - (early or relayed)) * network.dt * b2.ms
     synapses = b2.Synapses(senders[plan.source], groups[plan.target], model, on_pre=code, delay=delay,
                            clock=clock, name=plan.name, namespace=dict(constants))
     if early:
@@ -345,7 +374,7 @@ def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any]
     else:
         synapses.connect(i=plan.i, j=plan.j)
     if uniform is None:
-        synapses.delay = (plan.delays - early) * network.dt * b2.ms
+        synapses.delay = (plan.delays - (early or relayed)) * network.dt * b2.ms
     return synapses
 
 
@@ -355,7 +384,7 @@ def assignments(plan: Plan, built: Built, b2: Any) -> list[tuple[Any, str, Any]]
     for name, group in plan.groups.items():
         obj = built.groups[name]
         shared = group.shared
-        for parameter in translate.parameter_names(group.membrane, group.receptor):
+        for parameter in translate.parameter_names(group.membrane, group.receptor, group.fine):
             if parameter in built.constants[name]:
                 continue
             values = group.params[parameter]

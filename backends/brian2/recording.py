@@ -38,13 +38,15 @@ class StateRecorder:
 
 
 def monitors(lowered: LoweredNetwork, plan: Plan, groups: dict[str, Any], natives: dict[str, Any],
-             clock: Any, b2: Any) -> tuple[dict[str, Any], list[StateRecorder]]:
-    """Spike monitors (by group or native source name) and state recorders."""
+             clock: Any, b2: Any, relays: dict[str, Any]) -> tuple[dict[str, Any], list[StateRecorder]]:
+    """Spike monitors (by group or native source name) and state recorders. A fine group's spikes are its
+    relay's, already stamped at the end of their step."""
     wanted = lowered.spike_populations
     spikes = {}
     for name, group in plan.groups.items():
         if any(p in wanted for p in group.offsets):
-            spikes[name] = b2.SpikeMonitor(groups[name], name=f"{name}_spikes")
+            relayed = "_relay" if name in relays else ""
+            spikes[name] = b2.SpikeMonitor(relays.get(name, groups[name]), name=f"{name}{relayed}_spikes")
     for name in natives:
         if name in wanted:
             spikes[name] = b2.SpikeMonitor(natives[name], name=f"{name}_spikes")
@@ -82,15 +84,15 @@ def read_spikes(lowered: LoweredNetwork, plan: Plan,
         else:
             group, member = lowered.locate(population)
             monitor = spikes[group.name]
-            index, times = np.asarray(monitor.i[:]), _stamp(monitor, dt)
+            index, times = np.asarray(monitor.i[:]), _stamp(monitor, dt, monitor.name.endswith("_relay_spikes"))
             mine = (index >= member.offset) & (index < member.offset + member.size)
             out[population] = (index[mine] - member.offset, times[mine])
     return out
 
 
-def _stamp(monitor: Any, dt: float) -> np.ndarray:
-    """Brian2's step-start time (s) as NEST's end-of-step stamp (ms), on the grid."""
-    return (np.round(np.asarray(monitor.t_[:]) * 1000.0 / dt) + 1.0) * dt
+def _stamp(monitor: Any, dt: float, stamped: bool = False) -> np.ndarray:
+    """Brian2's step-start time (s) as NEST's end-of-step stamp (ms), on the grid (a relay's time is one)."""
+    return (np.round(np.asarray(monitor.t_[:]) * 1000.0 / dt) + (0.0 if stamped else 1.0)) * dt
 
 
 def read_states(recorders: list[StateRecorder], n_steps: int, dt: float) -> list[StateTrace]:

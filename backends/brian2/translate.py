@@ -75,7 +75,7 @@ SCALE = MappingProxyType({"mV": 1e-3, "ms": 1e-3, "pA": 1e-12, "nS": 1e-9, "pF":
                           "mV*ms/pA": 1e6})
 
 #: Derived parameters the adapter computes (Brian2 name -> unit).
-DERIVED_UNITS = MappingProxyType({"t_refractory": "ms", "V_detect": "mV", "has_exp": "1",
+DERIVED_UNITS = MappingProxyType({"t_refractory": "ms", "refractory_steps": "1", "V_detect": "mV", "has_exp": "1",
                                   "Delta_T_safe": "mV", "P22": "1", "P20": "mV/pA",
                                   "P31_ex": "mV*ms/pA", "P31_in": "mV*ms/pA", "P32_ex": "mV/pA",
                                   "P32_in": "mV/pA", "P21_ex": "mV/pA", "P21_in": "mV/pA"})
@@ -218,16 +218,19 @@ def membrane_key(membrane: str, receptor: str) -> str:
 
 def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
               stimuli: Sequence[StimulusPlan], noises: Sequence[NoisePlan] = (),
-              inputs: Sequence[PoissonInputPlan] = (), constants: frozenset[str] = frozenset()) -> str:
+              inputs: Sequence[PoissonInputPlan] = (), constants: frozenset[str] = frozenset(),
+              fine: int = 1) -> str:
     """The full equation string of a pair, parameters declared shared where uniform.
 
     ``constants`` are left undeclared: the group's namespace holds them (runtime targets, where
     nothing is passed as run_args, and Brian2 then has fewer variables to analyse and look up).
+    ``fine > 1``: the group runs on a clock ``fine`` times finer (see :data:`FINE`).
     """
     part = MEMBRANES[membrane_key(membrane, receptor)]
     syn = _receptor(receptor, exact_map=method == "euler")
     lines = [part.equations, syn.equations]
-    terms = [s.term for s in stimuli] + [f"{n.name}_on*{n.name}" for n in noises]
+    step = "dt_step" if fine > 1 else "dt"
+    terms = [s.term(step) for s in stimuli] + [f"{n.name}_on*{n.name}" for n in noises]
     if terms:
         lines.append(f"I_stim = {' + '.join(terms)} : amp (constant over dt)")
         lines += [f"{s.name}_on : 1 (constant)" for s in stimuli]
@@ -244,7 +247,9 @@ def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
                   *(f"{pin.name}_{p} : integer (constant, shared)" for p in ("first", "end"))]
     if membrane == "adex":
         lines += ["unstable_at : second", "unstable_v : volt"]
-    for name in parameter_names(membrane, receptor):
+    if fine > 1:
+        lines += fine_variables(receptor)
+    for name in parameter_names(membrane, receptor, fine):
         if name in constants:
             continue
         flag = " (constant, shared)" if name in shared else " (constant)"
@@ -259,18 +264,61 @@ ADEX_STABILITY = ("unstable_now = int(unstable_at < never and (v < stability_V_m
                   "unstable_v = unstable_v + (v - unstable_v)*unstable_now")
 
 
-def parameter_names(membrane: str, receptor: str) -> tuple[str, ...]:
+#: AdEx on a fine clock: a group with ``fine = k > 1`` runs its state update, threshold and reset ``k``
+#: times per step of the network's clock (RK4 per fine step), so a spike is found, and the neuron reset,
+#: within the step, as the reference does in its substeps. What crosses the clocks keeps the reference's
+#: steps: spikes arriving in step ``s`` wait in a buffer and enter the synaptic state at the start of step
+#: ``s + 1`` (a ``delta`` arrival: onto ``V_m`` just before the last fine threshold of step ``s``, dropped
+#: while refractory); a fine spike in step ``s`` sets ``spiked_in_step``, which a relay group on the
+#: network's clock turns into a spike at ``(s + 1) dt`` (NEST's stamp); a neuron spiking in step ``s``
+#: stays refractory until the end of step ``s + refractory_steps`` (not at all when that is 0).
+FINE = "fine"
+FINE_REFRACTORY = "t < free_at"
+FINE_RESET = ("\nspiked_in_step = 1\nfree_at = t + int(refractory_steps > 0)*"
+              "((floor(t/dt_step + half_fine) + 1 + refractory_steps)*dt_step - t)")
+
+
+def fine_variables(receptor: str) -> list[str]:
+    """The buffers and flags of a fine group."""
+    unit = DIMENSION[WEIGHT_UNITS[receptor]]
+    channels = ("delta",) if receptor == "current_delta" else ("ex", "in")
+    return ["spiked_in_step : 1", "free_at : second", *(f"in_{c} : {unit}" for c in channels)]
+
+
+def fine_arrivals(receptor: str) -> tuple[str | None, str | None]:
+    """Code that moves a fine group's buffers into its state: at the first fine step of a step
+    (``when='start'``), and, for ``delta``, at its last, before the threshold."""
+    if receptor == "current_delta":
+        return None, ("last_fine = int(t_in_timesteps % fine_steps == fine_steps - 1)\n"
+                      "v += in_delta*last_fine*int(not_refractory)\nin_delta -= in_delta*last_fine")
+    state = "g" if receptor.startswith("conductance") else "I"
+    alpha = receptor.endswith("alpha")
+    lines = ["first_fine = int(t_in_timesteps % fine_steps == 0)"]
+    for c in ("ex", "in"):
+        target = f"x_{c}" if alpha else f"{state}_{c}"
+        factor = f"*{_E}/tau_syn_{c}" if alpha else ""
+        lines += [f"{target} += in_{c}*first_fine{factor}", f"in_{c} -= in_{c}*first_fine"]
+    return "\n".join(lines), None
+
+
+def parameter_names(membrane: str, receptor: str, fine: int = 1) -> tuple[str, ...]:
     """The parameters a pair's equations use (NEST names, plus the derived ones)."""
     part = MEMBRANES[membrane_key(membrane, receptor)]
     names = part.parameters + _receptor(receptor, exact_map=False).parameters
-    return names + (("t_refractory",) if part.refractory else ())
+    if not part.refractory:
+        return names
+    return names + (("refractory_steps",) if fine > 1 else ("t_refractory",))
 
 
-def on_pre(membrane: str, receptor: str, channel: str, constants: frozenset[str] = frozenset()) -> str:
+def on_pre(membrane: str, receptor: str, channel: str, constants: frozenset[str] = frozenset(),
+           fine: int = 1) -> str:
     """The statement a spike runs on its target (``delta``: the jump, dropped while refractory).
 
     A target parameter among ``constants`` is read from the synapses' namespace, not ``<name>_post``.
+    Onto a fine group the spike waits in the channel's buffer (see :data:`FINE`).
     """
+    if fine > 1:
+        return f"in_{channel}_post += weight"
     code = _receptor(receptor, exact_map=False).on_pre[channel]
     guard = "*int(not_refractory_post)" if MEMBRANES[membrane_key(membrane, receptor)].refractory else ""
     for name in constants:
@@ -310,10 +358,10 @@ class StimulusPlan:
     on: np.ndarray  # per neuron of the group: 1 where the trace reaches it
     column: np.ndarray  # per neuron: its column in a 2-d trace
 
-    @property
-    def term(self) -> str:
+    def term(self, step: str = "dt") -> str:
+        """``I_stim``'s term: the trace read one step (``step``, the network's dt) back."""
         column = f", {self.name}_column" if self.values.ndim == 2 else ""
-        return f"{self.name}_on*{self.name}(t - dt{column})"
+        return f"{self.name}_on*{self.name}(t - {step}{column})"
 
 
 @dataclass
@@ -383,6 +431,8 @@ class GroupPlan:
     stimuli: list[StimulusPlan] = field(default_factory=list)
     noises: list[NoisePlan] = field(default_factory=list)
     inputs: list[PoissonInputPlan] = field(default_factory=list)
+    #: Fine steps per step of the network's clock (AdEx, see :data:`FINE`; 1: the network's clock).
+    fine: int = 1
 
     @cached_property
     def shared(self) -> frozenset[str]:
@@ -474,7 +524,7 @@ class Plan:
         """
         digest = hashlib.sha256(repr((self.dt, self.n_steps, extra)).encode())
         for g in self.groups.values():
-            digest.update(repr((g.name, g.membrane, g.receptor, g.n, g.method, sorted(g.shared),
+            digest.update(repr((g.name, g.membrane, g.receptor, g.n, g.method, g.fine, sorted(g.shared),
                                 [(s.name, s.values.shape, s.every) for s in g.stimuli],
                                 [(n.name, n.tick) for n in g.noises],
                                 [(p.name, p.channel, p.n, p.rate, p.when) for p in g.inputs])).encode())
@@ -492,9 +542,13 @@ class Plan:
         return digest.hexdigest()[:16]
 
 
-def plan(lowered: LoweredNetwork, methods: Mapping[str, str] | None = None) -> Plan:
-    """Pair groups as NeuronGroups, realized sources in one generator, pathways by (sender, group, channel)."""
-    groups = {name: _group(pair, lowered.dt, methods) for name, pair in lowered.groups.items()}
+def plan(lowered: LoweredNetwork, methods: Mapping[str, str] | None = None, adex_substeps: int = 1) -> Plan:
+    """Pair groups as NeuronGroups, realized sources in one generator, pathways by (sender, group, channel).
+
+    ``adex_substeps > 1`` runs AdEx groups on a clock that many times finer (see :data:`FINE`).
+    """
+    groups = {name: _group(pair, lowered.dt, methods, adex_substeps if pair.membrane == "adex" else 1)
+              for name, pair in lowered.groups.items()}
     locate = {m.population: (g.name, m.offset) for g in lowered.groups.values() for m in g.members.values()}
     inputs = {p.projection for p in lowered.pathways if p.native is not None and p.native.how == "poisson_input"}
     sources = _sources(lowered)
@@ -512,12 +566,14 @@ def plan(lowered: LoweredNetwork, methods: Mapping[str, str] | None = None) -> P
     return Plan(groups, sources, natives, synapses, lowered.dt, lowered.n_steps)
 
 
-def _group(pair: PairGroup, dt: float, methods: Mapping[str, str] | None) -> GroupPlan:
+def _group(pair: PairGroup, dt: float, methods: Mapping[str, str] | None, fine: int) -> GroupPlan:
     params = {**pair.params, **_derived(pair, dt)}
+    if fine > 1:
+        params["refractory_steps"] = pair.refractory_steps.astype(float)
     initial = {STATE_VARIABLES[k][0]: v for k, v in pair.initial.items()}
     offsets = {m.population: m.offset for m in pair.members.values()}
     return GroupPlan(pair.name, pair.membrane, pair.receptor, pair.n, offsets, params, initial,
-                     method_for(pair.membrane, pair.receptor, methods))
+                     method_for(pair.membrane, pair.receptor, methods), fine=fine)
 
 
 def _derived(pair: PairGroup, dt: float) -> dict[str, np.ndarray]:
@@ -648,17 +704,20 @@ def _poisson_input(pathway: Pathway, group: GroupPlan, offset: int, lowered: Low
     _, value = sign_rule(group.receptor, np.array([float(spec.weight)]))[pathway.channel]
     weight = np.zeros(group.n)
     weight[offset:offset + lowered.size(pathway.target)] = value[0]
-    # delta: the step before, as the pathway it replaces (see the module docstring)
-    delay = int(round(float(spec.delay) / lowered.dt)) - pathway.acts_in_arrival_step
+    # delta: the step before, as the pathway it replaces (see the module docstring); a fine group's buffer
+    # takes the arrivals of the step itself. Its window counts fine steps.
+    early = pathway.acts_in_arrival_step and group.fine == 1
+    delay = int(round(float(spec.delay) / lowered.dt)) - early
+    limit = np.iinfo(np.int32).max // group.fine
+    first, end = source.first + delay, min(source.end, limit - delay) + delay
     return PoissonInputPlan(f"input{pathway.projection}", group.name, pathway.channel, int(spec.connector.params["n"]),
-                            float(source.params["rate"][0]), weight, source.first + delay,
-                            min(source.end, np.iinfo(np.int32).max - delay) + delay,
-                            "after_groups" if pathway.acts_in_arrival_step else "synapses")
+                            float(source.params["rate"][0]), weight, first * group.fine, end * group.fine,
+                            "after_groups" if early else "synapses")
 
 
-def poisson_input(membrane: str, receptor: str, plan: PoissonInputPlan) -> tuple[str, str]:
+def poisson_input(membrane: str, receptor: str, plan: PoissonInputPlan, fine: int = 1) -> tuple[str, str]:
     """The ``PoissonInput`` variable and weight expression that do what the channel's ``on_pre`` does."""
-    variable, expression = on_pre(membrane, receptor, plan.channel).split(" += ")
+    variable, expression = on_pre(membrane, receptor, plan.channel, fine=fine).split(" += ")
     window = f"int(t_in_timesteps >= {plan.name}_first and t_in_timesteps < {plan.name}_end)"
     expression = expression.replace("_post", "").replace("weight", f"{plan.name}_weight*{window}")
     return variable.removesuffix("_post"), expression
