@@ -13,7 +13,7 @@ a folder is written by one process at a time.
 
 Exit status: 0 when everything ran and agreed, 1 when a comparison failed (a check outside
 tolerance, a failed or missing job), 2 on bad input (including a corrupt results file or a
-folder in use), 3 when the results could not be written (disk full), 130 when interrupted.
+folder in use), 3 when no verdict could be written (disk full, permissions), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -82,12 +82,12 @@ def backends() -> int:
     return 0
 
 
-def demo(output: str | None, backend: str | None) -> int:
-    """``neurobridge validate`` on the default experiment, into ``output``."""
+def demo(output: str | None, backend: str | None, overwrite: bool = False) -> int:
+    """``neurobridge validate`` on the default experiment, into ``output`` (emptied first with ``overwrite``)."""
     from .app.launch import parse_backends, validate
 
     launcher = [f"hydra.sweep.dir={output}"] if output else []
-    return validate([], parse_backends(backend), launcher)
+    return validate(["overwrite=true"] if overwrite else [], parse_backends(backend), launcher)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     demo_command = commands.add_parser("demo", help="validate the default experiment on every backend")
     demo_command.add_argument("--output", help="folder for the runs and the report")
     demo_command.add_argument("--backend", help="comma-separated subset of backends")
+    demo_command.add_argument("--overwrite", action="store_true", help="replace what the output folder holds")
     return parser
 
 
@@ -131,7 +132,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "compare":
         return compare(args.directory, args.overrides, not args.no_report)
     if args.command == "demo":
-        return demo(args.output, args.backend)
+        return demo(args.output, args.backend, args.overwrite)
     return backends()
 
 

@@ -209,6 +209,7 @@ def _tamper_meta(directory: Path, change) -> None:
     (lambda d: (d / "meta.json").write_text('{"backend": "numpy",'),
      "{d}/meta.json: not valid JSON (Expecting property name enclosed in double quotes at line 1 column 21)."),
     (lambda d: (d / "meta.json").write_text("[1, 2]"), "{d}/meta.json: expected a JSON object, got [1, 2]."),
+    (lambda d: (d / "meta.json").write_bytes(b'{"backend": "\x80\x81"}'), "{d}/meta.json: cannot be read ("),
     (lambda d: _tamper_meta(d, lambda m: {k: v for k, v in m.items() if k not in ("backend", "dt_ms")}),
      "{d}/meta.json: missing backend, dt_ms (a result's meta.json has backend, dt_ms, duration_ms, "
      "population_sizes)."),

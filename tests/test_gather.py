@@ -31,7 +31,7 @@ def test_missing_and_failed_jobs_are_named_and_fail_the_verdict(result: nb.Resul
     job_folder(tmp_path / "0_numpy", result, JOBS[0], "key0", 0)
     job_folder(tmp_path / "1_copy", result, JOBS[1], "key1", 1)
     job_folder(tmp_path / "2_numpy", None, JOBS[2], "key2", 2, error="RuntimeError: boom")
-    comparison = compare_directory(tmp_path, report=False)
+    comparison = compare_directory(tmp_path)
     assert not comparison.passed and comparison.failures.empty  # the checks pass, the sweep does not
     assert comparison.failed_jobs == {"2_numpy (backend=numpy, model.seed=2)": "RuntimeError: boom"}
     assert comparison.missing_jobs == {"3_copy (backend=copy, model.seed=2)": "not started"}
@@ -44,6 +44,9 @@ def test_missing_and_failed_jobs_are_named_and_fail_the_verdict(result: nb.Resul
     verdict = json.loads((tmp_path / "verdict.json").read_text())
     assert verdict["passed"] is False and verdict["n_jobs"] == 4 and verdict["n_complete_jobs"] == 2
     assert list(verdict["missing_jobs"]) == ["3_copy (backend=copy, model.seed=2)"]
+    report = (tmp_path / "report.md").read_text()
+    assert "**Verdict: FAIL**" in report and "**Jobs:** 2 of 4 jobs complete; 1 failed, 1 missing." in report
+    assert "**Job missing** `3_copy (backend=copy, model.seed=2)`: not started" in report
 
 
 def test_a_sweep_without_any_complete_job_fails_rather_than_passing_nothing(tmp_path: Path) -> None:
@@ -112,11 +115,25 @@ def test_an_invalid_job_record_makes_the_job_missing(result: nb.Result, tmp_path
     assert gather(tmp_path).missing == {"a": f"{path}: {reason}"}
 
 
-def test_a_record_pointing_outside_its_folder_is_refused(result: nb.Result, tmp_path: Path) -> None:
+@pytest.mark.parametrize("change, reason", [
+    ({"results": ["../elsewhere"]}, '"../elsewhere" is not a path inside the job folder.'),
+    ({"results": ["variant"]}, 'result "variant" has no recorded spikes.parquet, states.parquet, meta.json.'),
+    ({"format": 2}, "format 2, this neurobridge reads format 1."),
+])
+def test_a_record_that_does_not_hold_together_makes_the_job_missing(result: nb.Result, tmp_path: Path,
+                                                                    change: dict, reason: str) -> None:
     job_folder(tmp_path / "a", result, ["backend=numpy"])
     path = tmp_path / "a" / JOB_FILE
-    path.write_text(json.dumps({**json.loads(path.read_text()), "results": ["../elsewhere"]}))
-    assert gather(tmp_path).missing == {"a": f'{path}: "../elsewhere" is not a path inside the job folder.'}
+    path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
+    assert gather(tmp_path).missing == {"a": f"{path}: {reason}"}
+
+
+def test_a_recorded_file_that_is_gone_is_corrupt_input(result: nb.Result, tmp_path: Path) -> None:
+    job_folder(tmp_path / "a", result, ["backend=numpy"])
+    (tmp_path / "a" / "metrics.json").unlink()
+    with pytest.raises(CorruptFileError) as raised:
+        gather(tmp_path)
+    assert str(raised.value) == f"{tmp_path / 'a' / 'metrics.json'}: listed in {tmp_path / 'a' / JOB_FILE} but missing."
 
 
 def test_a_file_changed_after_its_job_finished_is_corrupt_input(result: nb.Result, tmp_path: Path) -> None:

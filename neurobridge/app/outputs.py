@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 from ..compare import compare_directory, format_verdict
-from ..errors import InvalidValueError
-from ..folders import clear_folder, refuse_unless_empty, writing
+from ..errors import InvalidValueError, NeurobridgeError, OutputWriteError
+from ..folders import clear_folder, reason, refuse_unless_empty, writing
 from ..manifests import COMPLETE, JOB_FILE, SWEEP_FILE, SweepManifest, job_state
 from .plan import Controls, PlannedJob
 
@@ -88,8 +88,18 @@ def _empty_sweep_folder(directory: Path) -> None:
 
 
 def gather_outputs(directory: Path) -> int:
-    """Compare the sweep's jobs, print the verdict and return the exit status ``verdict.json`` gives."""
-    comparison = compare_directory(directory)
+    """Compare the sweep's jobs, print the verdict and return the exit status ``verdict.json`` gives.
+
+    Every failure reaches the caller: bad input as a :class:`NeurobridgeError`, anything else
+    (a failed write, a comparison that crashed) as :class:`OutputWriteError`, one line each.
+    """
+    try:
+        comparison = compare_directory(directory)
+    except (NeurobridgeError, OutputWriteError):
+        raise
+    except Exception as error:
+        raise OutputWriteError(f"could not write the verdict of {directory}: the comparison failed "
+                               f"({type(error).__name__}: {reason(error)})") from error
     print(format_verdict(comparison))
     print(f"wrote {directory}/summary.parquet, comparison.csv, {VERDICT}, report.md, report.html")
     return verdict_status(directory)
