@@ -22,8 +22,12 @@ import argparse
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from .errors import CommandLineError, NeurobridgeError, OutputWriteError
+
+if TYPE_CHECKING:
+    from .compare import CompareSettings
 
 BAD_INPUT = 2
 NOT_WRITTEN = 3
@@ -52,7 +56,7 @@ def compare(directory: str, overrides: list[str], report: bool) -> int:
     return 0 if comparison.passed else 1
 
 
-def _settings(directory: str, overrides: list[str]) -> object:
+def _settings(directory: str, overrides: list[str]) -> CompareSettings:
     """The runs' stored comparison settings with ``compare.*`` overrides merged in."""
     from omegaconf import OmegaConf
 
@@ -93,7 +97,7 @@ def demo(output: str | None, backend: str | None, overwrite: bool = False) -> in
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line (:class:`CommandLineError`), not argparse's usage block."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise CommandLineError(f"{message} (see {self.prog} --help)")
 
 

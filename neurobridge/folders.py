@@ -80,7 +80,7 @@ def _is_current(descriptor: int, path: Path) -> bool:
         return False
 
 
-def write_folder(directory: str | Path, fill: Callable[[Path], None], overwrite: bool = False) -> Path:
+def write_folder(directory: str | Path, fill: Callable[[Path], object], overwrite: bool = False) -> Path:
     """Create ``directory`` whole: ``fill`` writes into a hidden staging folder that is then renamed.
 
     Parameters
@@ -156,7 +156,7 @@ def write_file(path: str | Path, content: str | bytes) -> Path:
     return replace_with(path, lambda temporary: _write(temporary, content))
 
 
-def replace_with(path: Path, writer: Callable[[Path], None]) -> Path:
+def replace_with(path: Path, writer: Callable[[Path], object]) -> Path:
     """``writer`` fills a hidden temporary file beside ``path``, which is then renamed onto it."""
     temporary = path.parent / f".{path.name}.{STAGING}-{os.getpid()}-{os.urandom(4).hex()}"
     try:

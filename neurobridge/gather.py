@@ -116,22 +116,33 @@ def find_runs(directory: str | Path) -> list[Run]:
 def gather_sweep(directory: Path, sweep: SweepManifest) -> Gathered:
     """The jobs ``sweep.json`` records, each complete, failed or missing."""
     gathered = Gathered(expected=len(sweep.jobs), multirun=True)
-    folders = _numbered_job_folders(directory) if any(job.subdir is None for job in sweep.jobs) else {}
+    numbered = _numbered_job_folders(directory) if any(job.subdir is None for job in sweep.jobs) else {}
     swept = _swept(sweep.jobs)
     for job in sweep.jobs:
-        folder = directory / job.subdir if job.subdir else folders.get(job.num)
-        state = job_state(folder, job.key)
-        if state.status == COMPLETE and job.key is None and state.manifest is not None \
-                and plain_overrides(state.manifest.overrides) != job.overrides:
-            state = JobState(INCOMPLETE, f"{JOB_FILE} is for other overrides")
-        _add_job(gathered, state, folder, f"{job.name} ({swept(job)})" if swept(job) else job.name)
-    recorded = {job.subdir for job in sweep.jobs}
-    others = sorted(p.name for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")
-                    and (p / ".hydra").is_dir() and p.name not in recorded and p not in folders.values())
-    if others:
-        gathered.notes.append(f"Left out {len(others)} folder(s) that {SWEEP_FILE} does not list: "
-                              f"{', '.join(others[:5])}{', ...' if len(others) > 5 else ''}.")
+        folder = directory / job.subdir if job.subdir else numbered.get(job.num)
+        name = f"{job.name} ({swept(job)})" if swept(job) else job.name
+        _add_job(gathered, _sweep_job_state(folder, job), folder, name)
+    gathered.notes += _unlisted(directory, {job.subdir for job in sweep.jobs} | {p.name for p in numbered.values()})
     return gathered
+
+
+def _sweep_job_state(folder: Path | None, job: SweepJob) -> JobState:
+    """The job's state; a job recorded without a key must at least have the recorded overrides."""
+    state = job_state(folder, job.key)
+    if state.status == COMPLETE and job.key is None and state.manifest is not None \
+            and plain_overrides(state.manifest.overrides) != job.overrides:
+        return JobState(INCOMPLETE, f"{JOB_FILE} is for other overrides")
+    return state
+
+
+def _unlisted(directory: Path, listed: set[str | None]) -> list[str]:
+    """A note naming the job folders in the sweep folder that its record does not list (left out)."""
+    others = sorted(p.name for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")
+                    and (p / ".hydra").is_dir() and p.name not in listed)
+    if not others:
+        return []
+    return [f"Left out {len(others)} folder(s) that {SWEEP_FILE} does not list: "
+            f"{', '.join(others[:5])}{', ...' if len(others) > 5 else ''}."]
 
 
 def _numbered_job_folders(directory: Path) -> dict[int, Path]:

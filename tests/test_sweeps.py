@@ -348,3 +348,21 @@ def test_two_runs_into_one_folder_at_once_the_second_exits_2(tmp_path: Path) -> 
                              f"to finish, or write elsewhere.\n")
     assert json.loads((tmp_path / "out" / JOB_FILE).read_text())["overrides"] == ["experiment=cuba",
                                                                                   "model.duration=2000"]
+
+
+def test_a_ctrl_c_that_python_drops_stops_the_next_job(capsys: pytest.CaptureFixture[str]) -> None:
+    """Python drops a KeyboardInterrupt raised in a garbage-collector callback; the guard remembers it."""
+    from types import SimpleNamespace
+
+    from neurobridge.app.runner import check_interrupt, interrupt_guard
+
+    with interrupt_guard() as guard:
+        assert signal.getsignal(signal.SIGINT) is guard
+        with pytest.raises(KeyboardInterrupt):
+            guard(signal.SIGINT, None)  # raised where Python drops it ...
+        guard.hook(SimpleNamespace(exc_value=KeyboardInterrupt(), exc_type=KeyboardInterrupt))  # ... silently
+        with pytest.raises(KeyboardInterrupt):
+            check_interrupt()  # ... and the next job does not start
+    assert signal.getsignal(signal.SIGINT) is not guard
+    check_interrupt()
+    assert capsys.readouterr().err == ""

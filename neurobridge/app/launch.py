@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from hydra._internal.utils import _run_hydra, get_args_parser
 from hydra.errors import HydraException
@@ -40,7 +41,7 @@ from .plan import (
     expand,
     plan,
 )
-from .runner import remove_empty_parents, run_job
+from .runner import check_interrupt, interrupt_guard, remove_empty_parents, run_job
 from .schema import register_configs
 
 #: Overrides that ``neurobridge run`` sets itself or reads before Hydra: not part of the recorded command.
@@ -62,7 +63,7 @@ class HydraCommand:
     def parse(cls, argv: list[str]) -> HydraCommand:
         parser = get_args_parser()
         parser.prog = "neurobridge run"
-        parser.error = _refuse  # type: ignore[method-assign]
+        parser.error = _refuse  # type: ignore[method-assign]  # one line, not argparse's usage block
         return cls(parser.parse_args(argv), parser)
 
     @property
@@ -107,7 +108,7 @@ class HydraCommand:
         return Path(value)
 
 
-def _refuse(message: str) -> None:
+def _refuse(message: str) -> NoReturn:
     raise CommandLineError(f"{message} (see neurobridge run --help)")
 
 
@@ -143,7 +144,7 @@ def run_single(command: HydraCommand, planned: PlannedJob) -> int:
     steering = controls([planned], multirun=False)
     directory = command.pin("hydra.run.dir", planned)
     try:
-        with folder_lock(directory):
+        with folder_lock(directory), interrupt_guard():
             claim_run_folder(directory, steering)
             command.launch()
     except KeyboardInterrupt:
@@ -160,10 +161,11 @@ def run_sweep(command: HydraCommand, planned: list[PlannedJob]) -> int:
     steering = controls(planned, multirun=True)
     recorded = [o for o in command.args.overrides if o.partition("=")[0].lstrip("+~") not in NOT_RECORDED]
     directory = command.pin("hydra.sweep.dir", planned[0])
-    with folder_lock(directory):
+    with folder_lock(directory), interrupt_guard():
         claim_sweep_folder(directory, planned, recorded, steering)
         try:
             command.launch()
+            check_interrupt()
         except KeyboardInterrupt:
             raise Interrupted(f"interrupted: {progress_line(directory, planned)} in {directory}; resume with: "
                               f"neurobridge resume {directory}") from None

@@ -120,11 +120,8 @@ def verdict_status(directory: str | Path) -> int:
 
 def progress_line(directory: Path, planned: list[PlannedJob]) -> str:
     """``2 of 6 jobs complete`` in the sweep folder (for the interrupted message)."""
-    complete = 0
-    for item in planned:
-        record = item.record()
-        state = job_state(directory / record.subdir if record.subdir else None, record.key, strict=False)
-        complete += state.status == COMPLETE
+    complete = sum(job_state(record.parent, strict=False).status == COMPLETE
+                   for record in directory.glob(f"*/{JOB_FILE}"))
     return f"{complete} of {len(planned)} jobs complete"
 
 

@@ -73,10 +73,10 @@ class PlannedJob:
         """A resolved value of the composed config (``hydra.sweep.subdir``, ...)."""
         return None if self.config is None else str(OmegaConf.select(self.config, key))
 
-    def record(self, multirun: bool = True) -> SweepJob:
+    def record(self) -> SweepJob:
         """What ``sweep.json`` says about the job."""
-        return SweepJob(self.num, plain_overrides(self.overrides),
-                        self.select("hydra.sweep.subdir") if multirun else None, self.job.key if self.job else None)
+        return SweepJob(self.num, plain_overrides(self.overrides), self.select("hydra.sweep.subdir"),
+                        self.job.key if self.job else None)
 
 
 @dataclass(frozen=True)

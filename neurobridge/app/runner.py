@@ -15,12 +15,15 @@ with status 2; a failed write (disk full) exits with status 3.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +71,54 @@ class JobFolder:
                     files=written_files(self.path, self.keep), num=self.num, error=error).commit(self.path)
 
 
+class InterruptGuard:
+    """A SIGINT handler that raises ``KeyboardInterrupt`` and remembers it.
+
+    Python drops a ``KeyboardInterrupt`` raised inside a garbage-collector callback (and prints
+    "Exception ignored in ..."); remembered, the next job re-raises it before it starts
+    (:func:`check_interrupt`), and the dropped one is not printed.
+    """
+
+    def __init__(self) -> None:
+        self.interrupted = False
+        self.unraisable = sys.unraisablehook
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.interrupted = True
+        raise KeyboardInterrupt
+
+    def hook(self, unraisable: Any) -> None:
+        """``sys.unraisablehook``: a dropped Ctrl-C is silent (it is remembered), the rest as before."""
+        if not (self.interrupted and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            self.unraisable(unraisable)
+
+
+@contextlib.contextmanager
+def interrupt_guard() -> Iterator[InterruptGuard]:
+    """Install an :class:`InterruptGuard` for SIGINT for the block (in the main thread only)."""
+    guard = InterruptGuard()
+    if threading.current_thread() is not threading.main_thread():
+        yield guard
+        return
+    previous = signal.signal(signal.SIGINT, guard)
+    sys.unraisablehook = guard.hook
+    try:
+        yield guard
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = guard.unraisable
+
+
+def check_interrupt() -> None:
+    """Raise ``KeyboardInterrupt`` when Ctrl-C came during an earlier job and was lost on the way."""
+    handler = signal.getsignal(signal.SIGINT)
+    if isinstance(handler, InterruptGuard) and handler.interrupted:
+        raise KeyboardInterrupt
+
+
 def run_job(config: DictConfig) -> dict[str, Any]:
     """Hydra's task function: prepare, simulate every variant, measure, plot, commit."""
+    check_interrupt()
     folder = JobFolder()
     job: Job | None = None
     try:
