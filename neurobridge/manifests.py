@@ -33,7 +33,7 @@ SWEEP_FILE = "sweep.json"
 FORMAT = 1
 COMPLETE, FAILED, INCOMPLETE = "complete", "failed", "incomplete"
 #: Config keys that steer a run rather than say what it computes: not part of a job's content key.
-CONTROL_KEYS = ("progress", "resume", "overwrite")
+CONTROL_KEYS = ("progress", "resume", "overwrite", "memory_limit_gb")
 
 
 def plain_overrides(overrides: Iterable[str]) -> list[str]:
