@@ -246,7 +246,7 @@ def _main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
                                          "resume=false overwrite=false and resume=true overwrite=false)."),
     (["run", "experiment=cuba", "model.seed=1,2"], "Ambiguous value for argument 'model.seed=1,2'"),
     (["validate", "--bogus"], "unrecognized arguments: --bogus (see neurobridge --help)"),
-    (["validate", "--backends", "nope"], 'Unknown backend "nope" in backend. Allowed: brian2, nest, numpy.'),
+    (["validate", "--backends", "nope"], 'Unknown backend "nope" in backend. Allowed: brian2, nest, neuron, numpy.'),
     (["compare"], "the following arguments are required: directory (see neurobridge compare --help)"),
     (["compare", "afile"], "afile is not a folder of runs."),
     (["compare", ".", "--bogus"], "unrecognized arguments: --bogus"),
