@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/neurobridge demo --output results/demo
+	$(BIN)/neurobridge demo --output results/demo --overwrite
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

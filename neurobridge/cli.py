@@ -3,11 +3,17 @@
     neurobridge run experiment=cuba backend=nest [overrides]     one run (Hydra's command line)
     neurobridge run -m experiment=cuba backend=numpy,nest,brian2 a sweep, gathered and compared
     neurobridge validate experiment=cuba [--backends numpy,nest] every backend that supports it, compared
+    neurobridge resume DIR                                       run the jobs an interrupted sweep lacks, compare
     neurobridge compare DIR [compare.metrics.ks_rates=0.3]       compare a folder of runs again
     neurobridge backends                                         versions and the support table
     neurobridge demo [--output DIR]                              validate the default experiment
 
-Exit status: 0 when everything ran and agreed, 1 when a comparison failed, 2 on bad input.
+Output folders: a run never writes into a non-empty folder unless told `overwrite=true`;
+a folder is written by one process at a time.
+
+Exit status: 0 when everything ran and agreed, 1 when a comparison failed (a check outside
+tolerance, a failed or missing job), 2 on bad input (including a corrupt results file or a
+folder in use), 3 when no verdict could be written (disk full, permissions), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -16,10 +22,16 @@ import argparse
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
-from .errors import NeurobridgeError
+from .errors import CommandLineError, NeurobridgeError, OutputWriteError
+
+if TYPE_CHECKING:
+    from .compare import CompareSettings
 
 BAD_INPUT = 2
+NOT_WRITTEN = 3
+INTERRUPTED = 130
 
 
 def model_path(name: str) -> Path:
@@ -29,22 +41,32 @@ def model_path(name: str) -> Path:
 
 def compare(directory: str, overrides: list[str], report: bool) -> int:
     """Gather the runs under ``directory``, compare, write table, verdict and report; 0 pass, 1 fail."""
-    from omegaconf import OmegaConf
+    from .compare import compare_directory, format_verdict
+    from .errors import InvalidValueError
+    from .folders import folder_lock
 
-    from .compare import CompareSettings, compare_directory, find_runs, format_verdict, settings_of
-
-    settings = None
-    if overrides:
-        stored = OmegaConf.structured(settings_of(find_runs(directory)))
-        changes = OmegaConf.from_dotlist([o.removeprefix("compare.") for o in overrides])
-        merged = OmegaConf.to_container(OmegaConf.merge(stored, changes))
-        assert isinstance(merged, dict)
-        settings = CompareSettings.from_mapping({str(k): v for k, v in merged.items()})
-    comparison = compare_directory(directory, settings, report=report)
+    if not Path(directory).is_dir():
+        raise InvalidValueError(f"{directory} is not a folder of runs.")
+    with folder_lock(directory):
+        settings = _settings(directory, overrides) if overrides else None
+        comparison = compare_directory(directory, settings, report=report)
     print(format_verdict(comparison))
     print(f"wrote {directory}/comparison.csv, summary.parquet, verdict.json"
           + (", report.md, report.html" if report else ""))
     return 0 if comparison.passed else 1
+
+
+def _settings(directory: str, overrides: list[str]) -> CompareSettings:
+    """The runs' stored comparison settings with ``compare.*`` overrides merged in."""
+    from omegaconf import OmegaConf
+
+    from .compare import CompareSettings, find_runs, settings_of
+
+    stored = OmegaConf.structured(settings_of(find_runs(directory)))
+    changes = OmegaConf.from_dotlist([o.removeprefix("compare.") for o in overrides])
+    merged = OmegaConf.to_container(OmegaConf.merge(stored, changes))
+    assert isinstance(merged, dict)
+    return CompareSettings.from_mapping({str(k): v for k, v in merged.items()})
 
 
 def backends() -> int:
@@ -64,32 +86,43 @@ def backends() -> int:
     return 0
 
 
-def demo(output: str | None, backend: str | None) -> int:
-    """``neurobridge validate`` on the default experiment, into ``output``."""
+def demo(output: str | None, backend: str | None, overwrite: bool = False) -> int:
+    """``neurobridge validate`` on the default experiment, into ``output`` (emptied first with ``overwrite``)."""
     from .app.launch import parse_backends, validate
 
     launcher = [f"hydra.sweep.dir={output}"] if output else []
-    return validate([], parse_backends(backend), launcher)
+    return validate(["overwrite=true"] if overwrite else [], parse_backends(backend), launcher)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (:class:`CommandLineError`), not argparse's usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandLineError(f"{message} (see {self.prog} --help)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neurobridge", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="neurobridge", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run an experiment (Hydra command line: -m, --cfg job, ...)",
                               add_help=False)
     run.add_argument("hydra", nargs=argparse.REMAINDER)
     validate = commands.add_parser("validate", help="run on every backend that supports it, then compare")
     validate.add_argument("--backends", help="comma-separated subset, e.g. numpy,nest")
-    validate.add_argument("overrides", nargs="*", help="Hydra overrides (experiment=cuba model.dt=0.05)")
+    validate.add_argument("overrides", nargs="*", default=[], help="Hydra overrides (experiment=cuba model.dt=0.05)")
+    resuming = commands.add_parser("resume", help="run the jobs an interrupted multirun lacks, then compare")
+    resuming.add_argument("directory", help="the sweep folder (it holds sweep.json)")
+    resuming.add_argument("overrides", nargs="*", default=[], help="launcher overrides, e.g. hydra/launcher=joblib")
     comparing = commands.add_parser("compare", help="compare a folder of runs, write the report")
     comparing.add_argument("directory")
-    comparing.add_argument("overrides", nargs="*", help="comparison settings, e.g. compare.metrics.ks_rates=0.3")
+    comparing.add_argument("overrides", nargs="*", default=[],
+                           help="comparison settings, e.g. compare.metrics.ks_rates=0.3")
     comparing.add_argument("--no-report", action="store_true", help="tables and verdict only")
     commands.add_parser("backends", help="installed backends and what they support")
     demo_command = commands.add_parser("demo", help="validate the default experiment on every backend")
     demo_command.add_argument("--output", help="folder for the runs and the report")
     demo_command.add_argument("--backend", help="comma-separated subset of backends")
+    demo_command.add_argument("--overwrite", action="store_true", help="replace what the output folder holds")
     return parser
 
 
@@ -97,10 +130,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         from .app.launch import parse_backends, validate
         return validate(args.overrides, parse_backends(args.backends))
+    if args.command == "resume":
+        from .app.launch import resume
+        return resume(args.directory, args.overrides)
     if args.command == "compare":
         return compare(args.directory, args.overrides, not args.no_report)
     if args.command == "demo":
-        return demo(args.output, args.backend)
+        return demo(args.output, args.backend, args.overwrite)
     return backends()
 
 
@@ -112,6 +148,7 @@ def _bad_input_errors() -> tuple[type[BaseException], ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command; returns its exit status (see the module's docstring)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         if argv[:1] == ["run"]:  # Hydra parses the rest, flags included
@@ -119,17 +156,45 @@ def main(argv: list[str] | None = None) -> int:
             return run(argv[1:])
         return _dispatch(_parser().parse_args(argv))
     except _bad_input_errors() as error:
-        print(f"neurobridge: error: {_message(error)}", file=sys.stderr)
-        return BAD_INPUT
+        return _fail(one_line(error), BAD_INPUT)
+    except OutputWriteError as error:
+        return _fail(str(error), NOT_WRITTEN)
+    except KeyboardInterrupt as interrupt:
+        return _fail(str(interrupt) or "interrupted", INTERRUPTED, prefix="neurobridge: ")
 
 
-def _message(error: BaseException) -> str:
-    """The error's own text; Hydra's wrapped causes (the part that names the key) appended once."""
+def _fail(message: str, status: int, prefix: str = "neurobridge: error: ") -> int:
+    print(f"{prefix}{message}", file=sys.stderr)
+    return status
+
+
+def one_line(error: BaseException) -> str:
+    """The error's own text on one line; Hydra's wrapped cause (the part that names the key) appended once.
+
+    Hydra and OmegaConf spread a message over lines (``full_key: ...``, ``Available options:``
+    with one option per line); the lines are joined, lists with commas.
+    """
     text = str(error).split("\nConfig search path:")[0].strip()
     cause = error.__cause__
     if cause is not None and str(cause).strip() and str(cause).strip() not in text:
         text = f"{text}\n{str(cause).strip()}"
-    return text
+    return condense(text)
+
+
+def condense(text: str) -> str:
+    """Lines joined into one: ``head: a, b, c`` for a line ending in a colon and the lines after it."""
+    parts: list[str] = []
+    listing = False
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line or line.startswith(("object_type=", "reference_type=")):
+            continue
+        if listing and not line.endswith(":"):
+            parts[-1] += (" " if parts[-1].endswith(":") else ", ") + line
+            continue
+        listing = line.endswith(":")
+        parts.append(line)
+    return "; ".join(part.removesuffix(".") for part in parts[:-1]) + ("; " if len(parts) > 1 else "") + \
+        (parts[-1] if parts else "error")
 
 
 if __name__ == "__main__":

@@ -49,12 +49,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy import stats
 
 from . import analysis
 from .errors import InvalidValueError, UnknownNameError, unknown
-from .results import Result, load_result
+from .folders import remove_stale_files, replace_with, write_file, writing
+from .gather import Gathered, Run, find_runs, gather, parse_overrides
+from .results import Result
 
 REFERENCE = "numpy"
 TABLE_COLUMNS = ["variant", "population", "metric", "backend_a", "backend_b", "value", "tolerance", "passed"]
@@ -97,83 +98,6 @@ class CompareSettings:
         for name in settings.metrics:
             metric_function(name)
         return settings
-
-
-# ----------------------------------------------------------------------------------------------- runs
-
-@dataclass
-class Run:
-    """One saved result: which job it belongs to, its backend, variant and the job's overrides."""
-
-    directory: Path
-    job: Path
-    result: Result
-    overrides: dict[str, Any]
-    metrics: dict[str, Any]
-    label: str = ""
-
-    @property
-    def backend(self) -> str:
-        return str(self.result.meta["backend"])
-
-    @property
-    def variant(self) -> str:
-        return str(self.result.meta.get("variant", self.result.meta.get("name", "network")))
-
-
-def find_runs(directory: str | Path) -> list[Run]:
-    """Every result saved under ``directory`` (any depth; hidden folders skipped), in path order."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise InvalidValueError(f"{directory} is not a folder of runs.")
-    runs = []
-    for meta in sorted(directory.rglob("meta.json")):
-        if any(part.startswith(".") for part in meta.relative_to(directory).parts):
-            continue
-        result = load_result(meta.parent)
-        job = _job_directory(meta.parent)
-        runs.append(Run(meta.parent, job, result, _overrides(result, job), _job_metrics(job)))
-    return runs
-
-
-def find_failures(directory: str | Path) -> dict[Path, str]:
-    """Jobs that failed (their ``error.json``), by folder."""
-    return {path.parent: json.loads(path.read_text()).get("error", "failed")
-            for path in sorted(Path(directory).rglob("error.json"))}
-
-
-def _job_directory(result_directory: Path) -> Path:
-    for candidate in (result_directory, result_directory.parent):
-        if (candidate / ".hydra").is_dir() or (candidate / "metrics.json").is_file():
-            return candidate
-    return result_directory
-
-
-def _overrides(result: Result, job: Path) -> dict[str, Any]:
-    lines = result.meta.get("overrides")
-    if lines is None and (job / ".hydra" / "overrides.yaml").is_file():
-        lines = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
-    return parse_overrides(lines or [])
-
-
-def parse_overrides(lines: list[str]) -> dict[str, Any]:
-    """``["model.dt=0.05", "backend=nest"]`` as ``{"model.dt": 0.05, "backend": "nest"}`` (Hydra's own skipped)."""
-    parsed = {}
-    for line in lines:
-        key, _, value = str(line).partition("=")
-        key = key.lstrip("+~")
-        if key.startswith("hydra") or not _:
-            continue
-        try:
-            parsed[key] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            parsed[key] = value
-    return parsed
-
-
-def _job_metrics(job: Path) -> dict[str, Any]:
-    path = job / "metrics.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 # ------------------------------------------------------------------------------------ groups, labels
@@ -450,7 +374,12 @@ class Comparison:
     sweep_keys: list[str]
     settings: CompareSettings
     notes: list[str] = field(default_factory=list)
-    failed_jobs: dict[Path, str] = field(default_factory=dict)
+    #: Jobs that failed, by name, with their error.
+    failed_jobs: dict[str, str] = field(default_factory=dict)
+    #: Jobs that were asked for but have no complete result, by name, with why.
+    missing_jobs: dict[str, str] = field(default_factory=dict)
+    #: How many jobs the sweep asked for (``None``: a folder of separate runs).
+    expected_jobs: int | None = None
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -459,7 +388,19 @@ class Comparison:
 
     @property
     def passed(self) -> bool:
-        return self.failures.empty and not self.failed_jobs
+        """Every check within tolerance, and every job that was asked for complete."""
+        return self.failures.empty and not self.failed_jobs and not self.missing_jobs
+
+    def jobs_line(self) -> str:
+        """``4 of 6 jobs complete; 1 failed, 1 missing`` (empty when all are there)."""
+        if not self.failed_jobs and not self.missing_jobs:
+            return ""
+        parts = [f"{len(self.failed_jobs)} failed" if self.failed_jobs else "",
+                 f"{len(self.missing_jobs)} missing" if self.missing_jobs else ""]
+        total = self.expected_jobs
+        complete = len({r.job for r in self.runs})
+        head = f"{complete} of {total} jobs complete" if total is not None else f"{complete} jobs complete"
+        return f"{head}; {', '.join(p for p in parts if p)}"
 
     def verdict(self) -> dict[str, Any]:
         """The verdict as JSON-ready data (``verdict.json``)."""
@@ -470,7 +411,10 @@ class Comparison:
             "n_failed": int(len(failures)),
             "labels": sorted({r.label for r in self.runs}),
             "failures": [_describe(row) for row in failures.to_dict("records")],
-            "failed_jobs": {str(k): v for k, v in self.failed_jobs.items()},
+            "n_jobs": self.expected_jobs,
+            "n_complete_jobs": len({r.job for r in self.runs}),
+            "failed_jobs": dict(self.failed_jobs),
+            "missing_jobs": dict(self.missing_jobs),
             "notes": self.notes,
             "settings": asdict(self.settings),
         }
@@ -486,7 +430,7 @@ def compare_runs(runs: list[Run], settings: CompareSettings, multirun: bool = Fa
     """Compare every pair of labels in every group, variant and neuron population."""
     groups, keys, notes = arrange(runs, multirun)
     rows = []
-    alone = [g for g in groups if len(g.labels(settings.reference)) < 2]
+    alone = [g for g in groups if g.runs and len(g.labels(settings.reference)) < 2]
     if alone:
         where = "every point of the sweep" if len(alone) == len(groups) and keys else \
             "; ".join(_point(g.values) or "the only point" for g in alone)
@@ -584,30 +528,52 @@ def compare_directory(directory: str | Path, settings: CompareSettings | None = 
     """Gather the runs under ``directory``, compare them, write the tables, verdict and report there.
 
     Writes ``summary.parquet``, ``comparison.csv``, ``comparison.parquet``, ``verdict.json`` and,
-    with ``report``, ``report.md``, ``report.html`` and ``figures/``.
+    with ``report``, ``report.md``, ``report.html`` and ``figures/``. The old ``verdict.json`` is
+    removed first and the new one written last, so a failure on the way leaves no verdict.
+    The caller owns ``directory`` (:func:`neurobridge.folders.folder_lock`).
+
+    Raises
+    ------
+    InvalidValueError
+        Nothing to compare under ``directory`` (no results, no job records).
+    CorruptFileError
+        A result or record file is unreadable or invalid (the message names it).
+    OutputWriteError
+        A file could not be written (disk full, permissions).
     """
     directory = Path(directory)
-    runs = find_runs(directory)
-    failed = find_failures(directory)
-    if not runs and not failed:
+    gathered = gather(directory)
+    if gathered.empty:
         raise InvalidValueError(f"No neurobridge results (meta.json) under {directory}.")
-    multirun = (directory / "multirun.yaml").is_file()
-    comparison = compare_runs(runs, settings or settings_of(runs), multirun)
-    comparison.failed_jobs = failed
-    write_comparison(comparison, directory)
-    if report:
-        from .report import write_report
-        write_report(comparison, directory)
+    comparison = compare_gathered(gathered, settings)
+    write_comparison(comparison, directory, report)
     return comparison
 
 
-def write_comparison(comparison: Comparison, directory: Path) -> None:
-    """``summary.parquet``, ``comparison.csv``/``.parquet`` and ``verdict.json`` in ``directory``."""
-    summary_table(comparison.runs, comparison.sweep_keys).to_parquet(directory / "summary.parquet", index=False)
+def compare_gathered(gathered: Gathered, settings: CompareSettings | None = None) -> Comparison:
+    """Compare the gathered runs; failed and missing jobs go into the verdict."""
+    comparison = compare_runs(gathered.runs, settings or settings_of(gathered.runs), gathered.multirun)
+    comparison.failed_jobs, comparison.missing_jobs = dict(gathered.failed), dict(gathered.missing)
+    comparison.expected_jobs = gathered.expected
+    comparison.notes += gathered.notes
+    return comparison
+
+
+def write_comparison(comparison: Comparison, directory: Path, report: bool = False) -> None:
+    """``summary.parquet``, ``comparison.csv``/``.parquet``, the report and, last, ``verdict.json``."""
+    verdict = directory / "verdict.json"
+    remove_stale_files(directory)
+    with writing(verdict):
+        verdict.unlink(missing_ok=True)
+    summary = summary_table(comparison.runs, comparison.sweep_keys)
+    replace_with(directory / "summary.parquet", lambda path: summary.to_parquet(path, index=False))
     table = _parquet_safe(comparison.table.copy())
-    table.to_csv(directory / "comparison.csv", index=False)
-    table.to_parquet(directory / "comparison.parquet", index=False)
-    (directory / "verdict.json").write_text(json.dumps(comparison.verdict(), indent=2, default=str))
+    replace_with(directory / "comparison.csv", lambda path: table.to_csv(path, index=False))
+    replace_with(directory / "comparison.parquet", lambda path: table.to_parquet(path, index=False))
+    if report:
+        from .report import write_report
+        write_report(comparison, directory)
+    write_file(verdict, json.dumps(comparison.verdict(), indent=2, default=str))
 
 
 def format_verdict(comparison: Comparison) -> str:
@@ -616,12 +582,17 @@ def format_verdict(comparison: Comparison) -> str:
     judged = int(table.passed.notna().sum())
     labels = ", ".join(sorted({r.label for r in comparison.runs}, key=lambda n: (n != REFERENCE, n)))
     head = "PASS" if comparison.passed else "FAIL"
-    lines = [f"{head}: {judged - len(comparison.failures)}/{judged} checks within tolerance ({labels})"]
+    lines = [f"{head}: {judged - len(comparison.failures)}/{judged} checks within tolerance "
+             f"({labels or 'no complete runs'})"]
     lines += [f"  failed: {_describe(row)}" for row in comparison.failures.to_dict("records")]
-    lines += [f"  job failed: {path}: {error}" for path, error in comparison.failed_jobs.items()]
+    if comparison.jobs_line():
+        lines[0] += f"; {comparison.jobs_line()}"
+    lines += [f"  job failed: {name}: {error}" for name, error in comparison.failed_jobs.items()]
+    lines += [f"  job missing: {name}: {why}" for name, why in comparison.missing_jobs.items()]
     lines += [f"  note: {note}" for note in comparison.notes]
     return "\n".join(lines)
 
 
-__all__ = ["CompareSettings", "Comparison", "Run", "find_runs", "compare_runs", "compare_directory",
+__all__ = ["CompareSettings", "Comparison", "Run", "find_runs", "gather", "parse_overrides", "compare_runs",
+           "compare_gathered", "compare_directory",
            "summary_table", "kistler_gamma", "van_rossum_distance", "METRICS", "format_verdict"]

@@ -75,3 +75,35 @@ def unknown(kind: str, name: object, where: str, allowed: Iterable[str],
         f'Unknown {kind} "{name}" in {where}.{did_you_mean(str(name), allowed)} '
         f"Allowed: {', '.join(allowed)}."
     )
+
+
+# ------------------------------------------------------------------------------------ files on disk
+
+class FolderInUseError(NeurobridgeError, BlockingIOError):
+    """Another process owns the folder (holds its lock): one writer at a time."""
+
+
+class FolderNotEmptyError(NeurobridgeError, FileExistsError):
+    """The folder to write already holds files that this run did not write (pass overwrite to replace them)."""
+
+
+class CorruptFileError(InvalidValueError):
+    """A results file (Parquet table, ``meta.json``, ``job.json``, ``sweep.json``) is unreadable or invalid.
+
+    The message is one line and starts with the file's path.
+    """
+
+
+class CommandLineError(NeurobridgeError, ValueError):
+    """A command line that neurobridge or Hydra cannot parse (unknown flag, malformed override, ...)."""
+
+
+class OverrideHasNoEffectError(InvalidValueError):
+    """A ``model.*`` override that the experiment overwrites: the run would silently ignore it."""
+
+
+class OutputWriteError(OSError):
+    """Writing results failed (disk full, permissions). Not bad input: the command exits with status 3.
+
+    The message reads ``could not write <path>: <reason>``.
+    """

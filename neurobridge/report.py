@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import analysis, catalog  # noqa: E402
+from .folders import write_file, writing  # noqa: E402
 from .plotting import raster  # noqa: E402
 from .results import Result  # noqa: E402
 
@@ -119,11 +121,14 @@ def _inline(text: str) -> str:
 def write_report(comparison: Comparison, directory: str | Path) -> Path:
     """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``directory``."""
     directory = Path(directory)
-    (directory / "figures").mkdir(exist_ok=True)
+    figures = directory / "figures"
+    with writing(figures):
+        shutil.rmtree(figures, ignore_errors=True)  # figures of an earlier comparison
+        figures.mkdir()
     blocks = report_blocks(comparison, directory)
     title = f"neurobridge validation: {_experiment(comparison)}"
-    (directory / "report.md").write_text(to_markdown(blocks))
-    (directory / "report.html").write_text(to_html(blocks, title))
+    write_file(directory / "report.md", to_markdown(blocks))
+    write_file(directory / "report.html", to_html(blocks, title))
     return directory / "report.md"
 
 
@@ -153,8 +158,12 @@ def _verdict_blocks(comparison: Comparison) -> list[Block]:
     word = "PASS" if comparison.passed else "FAIL"
     blocks: list[Block] = [Text(f"**Verdict: {word}**: {judged - failed} of {judged} checks within tolerance, "
                                 f"reference `{comparison.settings.reference}`.")]
-    for path, error in comparison.failed_jobs.items():
-        blocks.append(Text(f"**Job failed** `{path}`: {error}"))
+    if comparison.jobs_line():
+        blocks.append(Text(f"**Jobs:** {comparison.jobs_line()}."))
+    for name, error in comparison.failed_jobs.items():
+        blocks.append(Text(f"**Job failed** `{name}`: {error}"))
+    for name, why in comparison.missing_jobs.items():
+        blocks.append(Text(f"**Job missing** `{name}`: {why}"))
     for note in comparison.notes:
         blocks.append(Text(f"Note: {note}"))
     blocks.append(Heading("Verdict"))
@@ -244,8 +253,12 @@ def _group_blocks(comparison: Comparison, group: Group, index: int, directory: P
             figure = draw(labelled, comparison.settings)
             if figure is None:
                 continue
-            figure.savefig(directory / f"{stem}_{name}.png", dpi=100)
-            plt.close(figure)
+            path = directory / f"{stem}_{name}.png"
+            try:
+                with writing(path):
+                    figure.savefig(path, dpi=100)
+            finally:
+                plt.close(figure)
             blocks.append(Figure(f"{stem}_{name}.png", f"{caption} ({title})"))
     return blocks
 

@@ -10,9 +10,7 @@ was and how long it took. ``Result.save`` writes ``spikes.parquet``,
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +19,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import CorruptFileError
+from .folders import folder_lock, reason, replace_with, write_file, write_folder, writing
+
 SPIKE_COLUMNS = ("population", "neuron", "time_ms")
 STATE_COLUMNS = ("population", "neuron", "time_ms", "variable", "value")
 FILES = ("spikes.parquet", "states.parquet", "meta.json")
+#: Numeric columns of the tables and the dtype kinds each may have.
+NUMERIC_COLUMNS = {"neuron": "iu", "time_ms": "fiu", "value": "fiu"}
 
 
 @dataclass
@@ -102,28 +105,39 @@ class Result:
         s = self.spikes
         return s.loc[(s.population == population) & (s.neuron == neuron), "time_ms"].to_numpy()
 
-    def save(self, directory: str | Path) -> Path:
-        """Write the three files atomically: a crash never leaves a half-written folder."""
+    def write(self, directory: str | Path) -> Path:
+        """Write the three files into ``directory`` (created if needed), each file by an atomic rename.
+
+        The folder as a whole is not atomic: use :meth:`save`, or a commit record written after
+        (a job's ``job.json``).
+        """
         directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-        try:
-            self.spikes.to_parquet(staging / "spikes.parquet", index=False)
-            self.states.to_parquet(staging / "states.parquet", index=False)
-            (staging / "meta.json").write_text(json.dumps(self.meta, indent=2, default=_jsonable))
-            if directory.exists():
-                _replace_files(staging, directory)
-            else:
-                os.replace(staging, directory)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        with writing(directory):
+            directory.mkdir(parents=True, exist_ok=True)
+        replace_with(directory / "spikes.parquet", lambda path: self.spikes.to_parquet(path, index=False))
+        replace_with(directory / "states.parquet", lambda path: self.states.to_parquet(path, index=False))
+        write_file(directory / "meta.json", json.dumps(self.meta, indent=2, default=_jsonable))
         return directory
 
+    def save(self, directory: str | Path, overwrite: bool = False) -> Path:
+        """Write the folder whole: it appears complete or not at all, owned by one writer at a time.
 
-def _replace_files(staging: Path, directory: Path) -> None:
-    """Move the finished files into an existing folder, each by an atomic rename."""
-    for name in FILES:
-        os.replace(staging / name, directory / name)
+        Parameters
+        ----------
+        directory
+            The result's folder. It must not exist, or be empty, unless ``overwrite``.
+        overwrite
+            Replace an existing folder (swapped by renames: a reader never sees a mixture).
+
+        Raises
+        ------
+        FolderInUseError
+            Another process is writing ``directory``.
+        FolderNotEmptyError
+            ``directory`` holds files and ``overwrite`` is not set.
+        """
+        with folder_lock(directory):
+            return write_folder(directory, self.write, overwrite)
 
 
 def _jsonable(value: Any) -> Any:
@@ -136,13 +150,109 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+# ------------------------------------------------------------------------------------------- reading
+
+#: Fields every ``meta.json`` has, and what each must be.
+META_FIELDS: dict[str, str] = {"backend": "text", "dt_ms": "positive number", "duration_ms": "positive number",
+                               "population_sizes": "mapping of population to size"}
+#: Optional fields the comparison reads, and what each must be when present.
+META_OPTIONAL: dict[str, str] = {"variant": "text", "experiment": "text", "name": "text", "model_hash": "text",
+                                 "simulator_version": "text", "overrides": "list of text",
+                                 "spike_populations": "list of text", "compare": "mapping", "network": "mapping"}
+
+
 def load_result(directory: str | Path) -> Result:
-    """Read a result written by :meth:`Result.save`."""
+    """Read a result written by :meth:`Result.save` or :meth:`Result.write`, checking every file.
+
+    Raises
+    ------
+    CorruptFileError
+        A file is missing, unreadable or does not hold a neurobridge result (one line, naming it).
+    """
     directory = Path(directory)
-    missing = [name for name in FILES if not (directory / name).exists()]
+    missing = [name for name in FILES if not (directory / name).is_file()]
     if missing:
-        from .errors import InvalidValueError
-        raise InvalidValueError(f"{directory} is not a neurobridge result: missing {', '.join(missing)}.")
-    meta = json.loads((directory / "meta.json").read_text())
-    return Result(pd.read_parquet(directory / "spikes.parquet"),
-                  pd.read_parquet(directory / "states.parquet"), meta)
+        raise CorruptFileError(f"{directory} is not a neurobridge result: missing {', '.join(missing)}.")
+    meta = read_meta(directory / "meta.json")
+    spikes = read_table(directory / "spikes.parquet", SPIKE_COLUMNS)
+    states = read_table(directory / "states.parquet", STATE_COLUMNS)
+    _check_neurons(directory / "spikes.parquet", spikes, meta["population_sizes"])
+    _check_neurons(directory / "states.parquet", states, meta["population_sizes"])
+    return Result(spikes, states, meta)
+
+
+def read_json(path: Path) -> Any:
+    """The JSON in ``path``; :class:`CorruptFileError` naming it when it cannot be read or parsed."""
+    try:
+        return json.loads(path.read_bytes())
+    except json.JSONDecodeError as error:
+        raise CorruptFileError(f"{path}: not valid JSON ({error.msg} at line {error.lineno} "
+                               f"column {error.colno}).") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CorruptFileError(f"{path}: cannot be read ({reason(error)}).") from None
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """A result's ``meta.json``, with the fields the comparison relies on checked."""
+    meta = read_json(path)
+    if not isinstance(meta, dict):
+        raise CorruptFileError(f"{path}: expected a JSON object, got {_shown(meta)}.")
+    missing = [key for key in META_FIELDS if key not in meta]
+    if missing:
+        raise CorruptFileError(f"{path}: missing {', '.join(missing)} (a result's meta.json has "
+                               f"{', '.join(META_FIELDS)}).")
+    for key, kind in (*META_FIELDS.items(), *((k, v) for k, v in META_OPTIONAL.items() if k in meta)):
+        if not _is(kind, meta[key]):
+            raise CorruptFileError(f'{path}: "{key}" must be a {kind}, got {_shown(meta[key])}.')
+    return meta
+
+
+def _is(kind: str, value: Any) -> bool:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    checks = {
+        "text": lambda: isinstance(value, str),
+        "positive number": lambda: number and math.isfinite(value) and value > 0,
+        "mapping": lambda: isinstance(value, dict),
+        "list of text": lambda: isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "mapping of population to size": lambda: isinstance(value, dict) and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value.values()),
+    }
+    return checks[kind]()
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A Parquet table with exactly ``columns`` (neuron whole numbers, times and values numbers)."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises ArrowInvalid, OSError, ... for a damaged file
+        detail = reason(error).split(f"{path}': ")[-1]  # pyarrow repeats the path
+        raise CorruptFileError(f"{path}: not a readable Parquet file ({detail}).") from None
+    if tuple(frame.columns) != columns:
+        raise CorruptFileError(f"{path}: columns {', '.join(map(str, frame.columns)) or 'none'}, "
+                               f"expected {', '.join(columns)}.")
+    for column, kinds in NUMERIC_COLUMNS.items():
+        if column in columns and frame[column].dtype.kind not in kinds:
+            raise CorruptFileError(f"{path}: column {column} holds {frame[column].dtype}, expected "
+                                   f"{'whole numbers' if kinds == 'iu' else 'numbers'}.")
+    return frame
+
+
+def _check_neurons(path: Path, frame: pd.DataFrame, sizes: Mapping[str, int]) -> None:
+    """Every row names a population of the run and a neuron inside it."""
+    unknown = sorted(set(frame.population.astype(str)) - set(sizes))
+    if unknown:
+        raise CorruptFileError(f'{path}: population "{unknown[0]}" is not in meta.json population_sizes '
+                               f"({', '.join(sizes) or 'none'}).")
+    if frame.empty:
+        return
+    limits = frame.population.astype(str).map(sizes).to_numpy()
+    outside = (frame.neuron.to_numpy() < 0) | (frame.neuron.to_numpy() >= limits)
+    if outside.any():
+        row = frame[outside].iloc[0]
+        raise CorruptFileError(f'{path}: neuron {row.neuron} of population "{row.population}" is outside '
+                               f"0..{sizes[str(row.population)] - 1}.")

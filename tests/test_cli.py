@@ -206,3 +206,197 @@ def test_ray_launcher_on_a_local_instance(tmp_path: Path) -> None:
                        *SMALL, "model.seed=1,2", "hydra.sweep.dir=sweep")
     assert done.returncode == 0, done.stderr + done.stdout
     assert len(pd.read_parquet(tmp_path / "sweep" / "summary.parquet")) == 4
+
+
+# ----------------------------------------------------------------------- the command line, hostile
+
+def _main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+          *args: str) -> tuple[int, str, str]:
+    """``neurobridge ARGS`` in this process (fast), in ``tmp_path``: status, stdout, stderr."""
+    from neurobridge.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ([], "the following arguments are required: command (see neurobridge --help)"),
+    (["--bogus"], "the following arguments are required: command (see neurobridge --help)"),
+    (["frobnicate"], "argument command: invalid choice: 'frobnicate'"),
+    (["run", "--bogus"], "unrecognized arguments: --bogus (see neurobridge run --help)"),
+    (["run", "--cfg", "nope"], "argument --cfg/-c: invalid choice: 'nope' (choose from 'job', 'hydra', 'all')"),
+    (["run", "--info", "bogus"], "argument --info/-i: invalid choice: 'bogus'"),
+    (["run", "-sc"], "Expecting one subcommand from ['install', 'uninstall', 'query'] to be set"),
+    (["run", "--resolve"], "--resolve only works with --cfg or --help (see neurobridge run --help)"),
+    (["run", "--run", "-m"], "--run and --multirun (-m) exclude each other (see neurobridge run --help)"),
+    (["run", "-m", "--info"], "Only one of --run, --multirun, --cfg, --info and --shell_completion can be specified"),
+    (["run", "=3"], "Config group override must be a string or a list. Got int"),
+    (["run", "model.seed=abc"], "Error merging override model.seed=abc; Value 'abc' of type 'str' could not be "
+                                "converted to Integer; full_key: model.seed"),
+    (["run", "--cfg", "job", "model.dtt=1"], "Key 'dtt' not in 'ModelSchema'; full_key: model.dtt"),
+    (["run", "overwrite=maybe"], "Value 'maybe' is not a valid bool (type str); full_key: overwrite"),
+    (["run", "resume=true"], "resume=true applies to a multirun (-m): a single run is not resumed, run it again "
+                             "with overwrite=true."),
+    (["run", "-m", "resume=true", "overwrite=true"],
+     "resume=true and overwrite=true contradict each other: resume keeps the complete jobs of a sweep, overwrite "
+     "empties its folder first."),
+    (["run", "-m", "resume=true,false"], "resume and overwrite steer the whole command and cannot be swept (got "
+                                         "resume=false overwrite=false and resume=true overwrite=false)."),
+    (["run", "experiment=cuba", "model.seed=1,2"], "Ambiguous value for argument 'model.seed=1,2'"),
+    (["validate", "--bogus"], "unrecognized arguments: --bogus (see neurobridge --help)"),
+    (["validate", "--backends", "nope"], 'Unknown backend "nope" in backend. Allowed: brian2, nest, neuron, numpy.'),
+    (["compare"], "the following arguments are required: directory (see neurobridge compare --help)"),
+    (["compare", "afile"], "afile is not a folder of runs."),
+    (["compare", ".", "--bogus"], "unrecognized arguments: --bogus"),
+    (["resume"], "the following arguments are required: directory (see neurobridge resume --help)"),
+    (["resume", "missing"], "missing is not a folder: nothing to resume."),
+    (["resume", "afile"], "afile is not a folder: nothing to resume."),
+    (["resume", "."], ". holds no sweep.json: it is not a neurobridge sweep, nothing to resume."),
+    (["demo", "--output", "afile", "--backend", "numpy"], "afile is a file, not a folder."),
+    (["demo", "--backend", "nope"], 'Unknown backend "nope" in backend.'),
+    (["backends", "extra"], "unrecognized arguments: extra (see neurobridge --help)"),
+])
+def test_hostile_command_lines_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str], arguments: list[str],
+                                                    message: str) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    status, out, err = _main(tmp_path, monkeypatch, capsys, *arguments)
+    assert status == 2, out + err
+    assert err.startswith("neurobridge: error: ") and err.count("\n") == 1, err
+    assert message in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # nothing written
+
+
+def test_resume_takes_only_launcher_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from neurobridge.manifests import SweepManifest
+
+    SweepManifest(["model.seed=1,2"], []).write(tmp_path)
+    status, _, err = _main(tmp_path, monkeypatch, capsys, "resume", ".", "model.seed=3")
+    assert status == 2
+    assert err == ("neurobridge: error: neurobridge resume runs the jobs sweep.json records; it takes only "
+                   "Hydra's launcher overrides (hydra/launcher=joblib), not model.seed=3.\n")
+
+
+def test_multirun_with_cfg_job_shows_every_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = _main(tmp_path, monkeypatch, capsys, "run", "-m", "--cfg", "job", "model.seed=1,2")
+    assert status == 0, err
+    assert "# job 0: model.seed=1" in out and "# job 1: model.seed=2" in out
+    assert out.count("seed: 1") == 1 and out.count("seed: 2") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_override_the_experiment_overwrites_is_refused(tmp_path: Path) -> None:
+    done = neurobridge(tmp_path, "run", "model.populations.neuron.size=-3")
+    assert done.returncode == 2
+    assert done.stderr == ("neurobridge: error: model.populations.neuron.size=-3 has no effect: experiment "
+                           "activation_bias sets this field itself (see experiment.params).\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- output folders, CLI
+
+def test_a_second_run_into_the_same_folder_exits_2_unless_overwrite(tmp_path: Path) -> None:
+    assert neurobridge(tmp_path, "run", *SMALL, "hydra.run.dir=out").returncode == 0
+    record = (tmp_path / "out" / "job.json").read_bytes()
+    done = neurobridge(tmp_path, "run", *SMALL, f"{TAU_M}=14", "hydra.run.dir=out")
+    assert done.returncode == 2
+    assert done.stderr == ("neurobridge: error: out is not empty (it holds .hydra, job.json, meta.json, "
+                           "metrics.json, ...): pass overwrite=true to replace it.\n")
+    assert (tmp_path / "out" / "job.json").read_bytes() == record  # refused before Hydra wrote anything
+    done = neurobridge(tmp_path, "run", *SMALL, f"{TAU_M}=14", "hydra.run.dir=out", "overwrite=true")
+    assert done.returncode == 0, done.stderr
+    assert f"{TAU_M}=14" in json.loads((tmp_path / "out" / "job.json").read_text())["overrides"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_run_into_a_folder_another_process_owns_exits_2(tmp_path: Path) -> None:
+    import os
+
+    from neurobridge.folders import folder_lock
+
+    with folder_lock(tmp_path / "out"):
+        done = neurobridge(tmp_path, "run", *SMALL, "hydra.run.dir=out")
+    assert done.returncode == 2
+    assert done.stderr == (f"neurobridge: error: out is in use by another writer (pid {os.getpid()}): wait for it "
+                           f"to finish, or write elsewhere.\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_multirun_refuses_a_used_sweep_folder_and_overwrite_starts_it_anew(tmp_path: Path) -> None:
+    """An older sweep's error.json and jobs must not survive into the new summary and verdict."""
+    old = tmp_path / "sweep" / "7_numpy"
+    old.mkdir(parents=True)
+    (old / "error.json").write_text('{"error": "RuntimeError: an old failure"}')
+    done = neurobridge(tmp_path, "run", "-m", *SMALL, "model.seed=1,2", "hydra.sweep.dir=sweep")
+    assert done.returncode == 2
+    assert done.stderr == ("neurobridge: error: sweep is not empty (it holds 7_numpy): pass overwrite=true to "
+                           "replace it.\n")
+    done = neurobridge(tmp_path, "run", "-m", *SMALL, "model.seed=1,2", "hydra.sweep.dir=sweep", "overwrite=true")
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert not old.exists()
+    assert len(pd.read_parquet(tmp_path / "sweep" / "summary.parquet")) == 4  # 2 jobs x 2 populations
+    verdict = json.loads((tmp_path / "sweep" / "verdict.json").read_text())
+    assert verdict["failed_jobs"] == {} and verdict["n_jobs"] == 2 and verdict["n_complete_jobs"] == 2
+    done = neurobridge(tmp_path, "run", "-m", *SMALL, "model.seed=1,2", "hydra.sweep.dir=sweep")
+    assert done.returncode == 2
+    assert done.stderr.startswith("neurobridge: error: sweep is not empty (it holds 0_numpy, 1_numpy, ")
+    assert done.stderr.endswith("resume it with `neurobridge resume sweep`, or pass overwrite=true to start "
+                                "anew.\n")
+
+
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `neurobridge run` folder (job.json and all)."""
+    root = tmp_path_factory.mktemp("saved")
+    assert neurobridge(root, "run", *SMALL, "hydra.run.dir=runs/a").returncode == 0
+    return root / "runs" / "a"
+
+
+def _same_size(path: Path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    assert old in data and len(old) == len(new)
+    path.write_bytes(data.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "spikes.parquet").write_bytes(b"x" * (d / "spikes.parquet").stat().st_size),
+     "runs/a/spikes.parquet: not a readable Parquet file ("),
+    (lambda d: _same_size(d / "meta.json", b'"backend"', b'"bakkend"'),
+     "runs/a/meta.json: missing backend (a result's meta.json has backend, dt_ms, duration_ms, population_sizes)."),
+    (lambda d: _same_size(d / "meta.json", b'"duration_ms": 100.0', b'"duration_ms": "100"'),
+     'runs/a/meta.json: "duration_ms" must be a positive number, got "100".'),
+    (lambda d: (d / "meta.json").write_text("{}"),
+     "runs/a/meta.json: changed after the job finished (job.json records"),
+])
+def test_compare_on_corrupt_input_exits_2_naming_the_file(saved_run: Path, tmp_path: Path, damage,
+                                                          message: str) -> None:
+    import shutil
+
+    shutil.copytree(saved_run, tmp_path / "runs" / "a")
+    damage(tmp_path / "runs" / "a")
+    done = neurobridge(tmp_path, "compare", "runs")
+    assert done.returncode == 2, done.stdout
+    assert done.stderr.startswith(f"neurobridge: error: {message}") and done.stderr.count("\n") == 1
+    assert not (tmp_path / "runs" / "verdict.json").exists()
+
+
+def test_compare_names_the_jobs_a_killed_sweep_lacks_and_fails(saved_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from neurobridge.manifests import SweepJob, SweepManifest
+
+    key = json.loads((saved_run / "job.json").read_text())["key"]
+    jobs = [SweepJob(num, [f"model.seed={num}"], f"{num}_numpy", key) for num in range(3)]
+    (tmp_path / "sweep").mkdir()
+    SweepManifest(["model.seed=0,1,2"], jobs).write(tmp_path / "sweep")
+    shutil.copytree(saved_run, tmp_path / "sweep" / "0_numpy")
+    done = neurobridge(tmp_path, "compare", "sweep", "--no-report")
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "FAIL: 0/0 checks within tolerance (numpy); 1 of 3 jobs complete; 2 missing"
+    assert "  job missing: 1_numpy (model.seed=1): not started" in lines
+    assert "  job missing: 2_numpy (model.seed=2): not started" in lines

@@ -1,10 +1,13 @@
-"""Hydra callbacks: a progress bar over the jobs of a multirun, and the gathering at its end."""
+"""Hydra callbacks: a progress bar over the jobs of a multirun.
+
+The gathering at the end of a multirun is not a callback: Hydra may swallow a callback's
+errors, so :func:`neurobridge.app.launch.run` gathers after Hydra returns.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 from hydra.core.utils import JobReturn
@@ -13,18 +16,6 @@ from omegaconf import DictConfig
 from tqdm import tqdm
 
 log = logging.getLogger("neurobridge")
-
-
-class GatherRuns(Callback):
-    """At the end of a multirun: ``summary.parquet``, the comparison, the verdict and the report."""
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from ..compare import compare_directory, format_verdict
-
-        directory = Path(config.hydra.sweep.dir)
-        comparison = compare_directory(directory)
-        print(format_verdict(comparison))
-        print(f"wrote {directory}/summary.parquet, comparison.csv, verdict.json, report.md, report.html")
 
 
 class Progress(Callback):

@@ -9,15 +9,18 @@ inside the job.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from ..compare import CompareSettings
 from ..errors import UnknownNameError
 from ..experiments import Experiment, Setup, load_experiment
+from ..manifests import CONTROL_KEYS
 from ..model import Network
 from ..registry import check_run
 
@@ -35,14 +38,33 @@ class Job:
     compare: CompareSettings
     progress: bool = True
     memory_limit_gb: float | None = None
+    #: The job's content key (:func:`job_key`): what its results depend on.
+    key: str = ""
 
 
 def plain(config: DictConfig) -> dict[str, Any]:
-    """The config as plain data, ``hydra`` left out, every value resolved and present."""
-    data = OmegaConf.to_container(config, resolve=True, throw_on_missing=True)
-    assert isinstance(data, dict)
-    data.pop("hydra", None)
-    return {str(key): value for key, value in data.items()}
+    """The config as plain data, ``hydra`` left out (not resolved), every other value resolved and present."""
+    data = {}
+    for key in config:
+        if key == "hydra":
+            continue
+        value = config[key]
+        if isinstance(value, (DictConfig, ListConfig)):
+            value = OmegaConf.to_container(value, resolve=True, throw_on_missing=True)
+        data[str(key)] = value
+    return data
+
+
+def job_key(data: Mapping[str, Any], networks: Mapping[str, Network]) -> str:
+    """A job's content key: a hash of its plain config (run controls left out) and its networks' hashes.
+
+    Two jobs with the same key compute the same results; a resumed sweep skips a job whose
+    folder holds a complete result of its key.
+    """
+    content = {"config": {k: v for k, v in data.items() if k not in CONTROL_KEYS},
+               "networks": {name: network.content_hash() for name, network in networks.items()}}
+    text = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def without_none(data: Any) -> Any:
@@ -79,7 +101,7 @@ def prepare(config: DictConfig) -> Job:
         experiment.plot_function(name)
     compare = CompareSettings.from_mapping(data["compare"])
     return Job(experiment, setup, networks, backend, options, list(spec.get("plots") or []), compare,
-               bool(data.get("progress", True)), memory_limit_gb)
+               bool(data.get("progress", True)), memory_limit_gb, job_key(data, networks))
 
 
 def _networks(experiment: Experiment, setup: Setup) -> dict[str, Network]:
@@ -89,4 +111,4 @@ def _networks(experiment: Experiment, setup: Setup) -> dict[str, Network]:
     return dict(networks)
 
 
-__all__ = ["Job", "prepare", "plain", "without_none"]
+__all__ = ["Job", "prepare", "plain", "without_none", "job_key"]

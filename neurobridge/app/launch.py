@@ -1,62 +1,55 @@
-"""Compose, check, then launch: ``neurobridge run`` and ``neurobridge validate``.
+"""Compose, check, claim the folder, then launch: ``neurobridge run``, ``resume`` and ``validate``.
 
-Every job of a run or sweep is composed and checked (:func:`~.job.prepare`)
-before Hydra creates a folder, so bad input (an unknown experiment or backend,
-a misspelled key, a negative ``dt``) fails once, clearly, and leaves nothing
-behind. Then Hydra runs as usual, with its own command line (``-m``,
-``--cfg job``, ``hydra/launcher=joblib``, ...).
+Every job of a run or sweep is composed and checked (:func:`~.plan.plan`) before Hydra
+creates a folder, so bad input (an unknown experiment or backend, a misspelled key, a
+negative ``dt``, an override the experiment overwrites) fails once, clearly, and leaves
+nothing behind. The output folder is then resolved once and pinned (``hydra.run.dir`` /
+``hydra.sweep.dir``), locked for this process and claimed (:mod:`.outputs`); a multirun
+records its jobs in ``sweep.json``. Then Hydra runs as usual, with its own command line
+(``-m``, ``--cfg job``, ``hydra/launcher=joblib``, ...), and a multirun is gathered and
+compared after Hydra returns.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
-from hydra import compose, initialize_config_module
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra._internal.utils import _run_hydra, get_args_parser
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import DictConfig, OmegaConf
+from hydra.errors import HydraException
+from omegaconf.errors import OmegaConfBaseException
 
-from ..errors import BackendNotFoundError, UnsupportedModelError
+from ..errors import BackendNotFoundError, CommandLineError, InvalidValueError, UnsupportedModelError
+from ..folders import folder_lock
+from ..manifests import SWEEP_FILE, SweepManifest
 from ..registry import available_backends, backend_names, get_backend
-from .job import Job, prepare
-from .runner import run_job
+from .job import prepare
+from .outputs import claim_run_folder, claim_sweep_folder, gather_outputs, progress_line, verdict_status
+from .plan import (
+    CONFIG_MODULE,
+    CONFIG_NAME,
+    MAX_CHECKED_JOBS,
+    PlannedJob,
+    check_jobs,
+    compose_config,
+    controls,
+    expand,
+    plan,
+)
+from .runner import check_interrupt, interrupt_guard, remove_empty_parents, run_job
 from .schema import register_configs
 
-CONFIG_MODULE = "neurobridge.conf"
-CONFIG_NAME = "config"
-#: Sweeps larger than this are checked on their first jobs only.
-MAX_CHECKED_JOBS = 256
+#: Overrides that ``neurobridge run`` sets itself or reads before Hydra: not part of the recorded command.
+NOT_RECORDED = ("hydra.sweep.dir", "resume", "overwrite")
 
 
-def compose_config(overrides: list[str], hydra_node: bool = False) -> DictConfig:
-    """The config of one job (no sweep values), as Hydra composes it, without running anything."""
-    register_configs()
-    with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3", job_name="neurobridge"):
-        return compose(CONFIG_NAME, overrides=overrides, return_hydra_config=hydra_node)
-
-
-def expand(overrides: list[str]) -> list[list[str]]:
-    """The jobs of a sweep: one list of plain overrides per job (Hydra's basic-sweeper product)."""
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    return BasicSweeper.split_arguments(parsed, max_batch_size=None)[0]
-
-
-def check_jobs(overrides: list[str], multirun: bool) -> list[Job]:
-    """Compose and prepare every job of the command; raises on the first bad one."""
-    jobs = expand(overrides) if multirun else [overrides]
-    return [prepare(compose_config(job)) for job in jobs[:MAX_CHECKED_JOBS]]
-
-
-def output_directory(overrides: list[str], multirun: bool) -> str:
-    """Where Hydra will write (``hydra.run.dir`` or ``hydra.sweep.dir``), resolved now."""
-    first = expand(overrides)[0] if multirun else overrides
-    config = compose_config(first, hydra_node=True)
-    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    return str(OmegaConf.select(config, key))
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; the message says what is complete and how to resume."""
 
 
 @dataclass
@@ -70,6 +63,7 @@ class HydraCommand:
     def parse(cls, argv: list[str]) -> HydraCommand:
         parser = get_args_parser()
         parser.prog = "neurobridge run"
+        parser.error = _refuse  # type: ignore[method-assign]  # one line, not argparse's usage block
         return cls(parser.parse_args(argv), parser)
 
     @property
@@ -77,47 +71,129 @@ class HydraCommand:
         a = self.args
         return not (a.help or a.hydra_help or a.cfg or a.info or a.shell_completion)
 
-    def launch(self) -> None:
+    def launch(self, args: argparse.Namespace | None = None) -> None:
         register_configs()
-        _run_hydra(args=self.args, args_parser=self.parser, task_function=run_job,
-                   config_path=f"pkg://{CONFIG_MODULE}", config_name=CONFIG_NAME)
+        with _hydra_errors_raised():
+            _run_hydra(args=args or self.args, args_parser=self.parser, task_function=run_job,
+                       config_path=f"pkg://{CONFIG_MODULE}", config_name=CONFIG_NAME)
+
+    def show(self) -> int:
+        """``--cfg``, ``--info``, ``--help``, ``-sc``: Hydra prints; ``-m --cfg`` shows every job's config."""
+        try:
+            if self.args.multirun and self.args.cfg and not (self.args.help or self.args.hydra_help):
+                for num, overrides in enumerate(expand(self.args.overrides)):
+                    print(f"# job {num}: {' '.join(overrides)}", flush=True)
+                    self.launch(argparse.Namespace(**{**vars(self.args), "multirun": False, "overrides": overrides}))
+                return 0
+            self.launch()
+        except (HydraException, OmegaConfBaseException):
+            raise
+        except (ValueError, TypeError, KeyError, AssertionError) as error:  # Hydra's own checks of its flags
+            raise CommandLineError(f"{error}") from error
+        return 0
+
+    def check_flags(self) -> None:
+        """Hydra's own checks of the flags of a run, made before anything runs (Hydra makes them late)."""
+        if self.args.resolve:
+            raise CommandLineError("--resolve only works with --cfg or --help (see neurobridge run --help)")
+        if self.args.run and self.args.multirun:
+            raise CommandLineError("--run and --multirun (-m) exclude each other (see neurobridge run --help)")
+
+    def pin(self, key: str, planned: PlannedJob) -> Path:
+        """Resolve ``key`` (``hydra.run.dir``) once from the first job and pass it on as an override."""
+        value = planned.select(key)
+        assert value is not None
+        self.args.overrides = [*[o for o in self.args.overrides if o.partition("=")[0] != key],
+                               f"{key}={_quote(value)}"]
+        return Path(value)
+
+
+def _refuse(message: str) -> NoReturn:
+    raise CommandLineError(f"{message} (see neurobridge run --help)")
+
+
+@contextlib.contextmanager
+def _hydra_errors_raised() -> Iterator[None]:
+    """Hydra raises instead of printing a traceback and exiting 1 (``HYDRA_FULL_ERROR=1``)."""
+    previous = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = previous
 
 
 def run(argv: list[str]) -> int:
-    """``neurobridge run [-m] [overrides]``: check every job, run, and for a multirun compare."""
-    command = HydraCommand.parse(argv)
+    """``neurobridge run [-m] [overrides]``: check every job, claim the folder, run; a multirun is compared."""
+    command = HydraCommand.parse(list(argv))
     if not command.runs_jobs:
-        command.launch()
-        return 0
-    multirun, overrides = command.args.multirun, command.args.overrides
-    check_jobs(overrides, multirun)
-    if not multirun:
-        command.launch()
-        return 0
-    directory = _pin_sweep_directory(command)
-    command.launch()
-    return verdict_status(directory)
+        return command.show()
+    command.check_flags()
+    multirun = bool(command.args.multirun)
+    planned = plan(command.args.overrides, multirun)
+    if multirun:
+        return run_sweep(command, planned)
+    return run_single(command, planned[0])
 
 
-def _pin_sweep_directory(command: HydraCommand) -> str:
-    """Resolve ``hydra.sweep.dir`` once and pass it on, so the verdict can be found afterwards."""
-    overrides = command.args.overrides
-    directory = output_directory(overrides, multirun=True)
-    command.args.overrides = [*[o for o in overrides if not o.startswith("hydra.sweep.dir=")],
-                              f"hydra.sweep.dir={_quote(directory)}"]
-    return directory
+def run_single(command: HydraCommand, planned: PlannedJob) -> int:
+    """One run into its own folder (missing or empty, or emptied with ``overwrite=true``)."""
+    steering = controls([planned], multirun=False)
+    directory = command.pin("hydra.run.dir", planned)
+    try:
+        with folder_lock(directory), interrupt_guard():
+            claim_run_folder(directory, steering)
+            command.launch()
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted: {directory} is incomplete (no job.json); run it again with "
+                          f"overwrite=true") from None
+    finally:
+        if not directory.exists():
+            remove_empty_parents(directory)
+    return 0
+
+
+def run_sweep(command: HydraCommand, planned: list[PlannedJob]) -> int:
+    """A multirun: record its jobs, run them (only the incomplete ones with ``resume=true``), gather."""
+    steering = controls(planned, multirun=True)
+    recorded = [o for o in command.args.overrides if o.partition("=")[0].lstrip("+~") not in NOT_RECORDED]
+    directory = command.pin("hydra.sweep.dir", planned[0])
+    with folder_lock(directory), interrupt_guard():
+        claim_sweep_folder(directory, planned, recorded, steering)
+        try:
+            command.launch()
+            check_interrupt()
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted: {progress_line(directory, planned)} in {directory}; resume with: "
+                              f"neurobridge resume {directory}") from None
+        return gather_outputs(directory)
+
+
+def resume(directory: str, overrides: list[str] | None = None) -> int:
+    """``neurobridge resume DIR``: the sweep recorded in ``DIR/sweep.json`` again, with ``resume=true``.
+
+    Only jobs without a complete result of their content key run; then every job is
+    gathered and compared. ``overrides`` may only choose how to launch (``hydra/launcher=joblib``).
+    """
+    path = Path(directory)
+    if not path.is_dir():
+        raise InvalidValueError(f"{directory} is not a folder: nothing to resume.")
+    record = SweepManifest.read(path)
+    if record is None:
+        raise InvalidValueError(f"{directory} holds no {SWEEP_FILE}: it is not a neurobridge sweep, nothing to "
+                                f"resume.")
+    for override in overrides or []:
+        if not override.lstrip("+~").startswith(("hydra/", "hydra.")):
+            raise CommandLineError(f"neurobridge resume runs the jobs {SWEEP_FILE} records; it takes only Hydra's "
+                                   f"launcher overrides (hydra/launcher=joblib), not {override}.")
+    return run(["-m", *record.command, *(overrides or []), f"hydra.sweep.dir={_quote(str(path))}", "resume=true"])
 
 
 def _quote(path: str) -> str:
     return "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def verdict_status(directory: str | Path) -> int:
-    """0 when the comparison in ``directory`` passed (or there was none), 1 when it failed."""
-    path = Path(directory) / "verdict.json"
-    if not path.is_file():
-        return 0
-    return 0 if json.loads(path.read_text())["passed"] else 1
 
 
 # ------------------------------------------------------------------------------------- validate
@@ -167,4 +243,5 @@ def parse_backends(text: str | None) -> list[str] | None:
     return names
 
 
-__all__ = ["run", "validate", "compose_config", "expand", "check_jobs", "verdict_status", "parse_backends"]
+__all__ = ["run", "resume", "validate", "compose_config", "expand", "check_jobs", "verdict_status", "parse_backends",
+           "MAX_CHECKED_JOBS"]

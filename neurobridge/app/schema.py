@@ -103,6 +103,10 @@ class NeurobridgeConfig:
     progress: bool = True
     #: Refuse a job whose memory estimate exceeds this (null: the memory available on the machine).
     memory_limit_gb: Optional[float] = None  # noqa: UP045 (OmegaConf reads Optional)
+    #: Replace what the output folder holds (a run never writes into a non-empty folder otherwise).
+    overwrite: bool = False
+    #: A multirun into the folder of an interrupted sweep runs only the jobs without a complete result.
+    resume: bool = False
 
 
 def options_schema(backend: str, options: Mapping[str, Option]) -> type:
