@@ -248,7 +248,8 @@ def _check_state(lowered: LoweredNetwork, plan: Plan, built: Built) -> None:
                 if np.any(at >= 0):
                     neuron = int(np.argmin(np.where(at >= 0, at, np.inf)))
                     v = float(np.asarray(obj.unstable_v_[:])[offset + neuron] * 1e3)
-                    raise diverged(population, "V_m", neuron, v, f"at {at[neuron] * 1e3 + lowered.dt:g} ms",
+                    stamp = at[neuron] * 1e3 + (0.0 if group.fine > 1 else lowered.dt)
+                    raise diverged(population, "V_m", neuron, v, f"at {stamp:g} ms",
                                    "brian2", "NEST's aeif stability check: V_m < -1000 mV or |w| > 1e6 pA")
             for variable in translate.STATE_VARIABLES:
                 brian_name, unit = translate.STATE_VARIABLES[variable]
@@ -325,7 +326,10 @@ def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], constan
     for noise in group.noises:  # NEST's noise_generator: see translate.NoisePlan
         neurons.run_regularly(noise.code, dt=noise.tick * clock.dt, when="end", name=f"{noise.name}_draws")
     if group.membrane == "adex":
-        neurons.run_regularly(translate.ADEX_STABILITY, when="end", name=f"{group.name}_stability")
+        # after every step of the network's clock, as the reference checks: at its end, or, for a fine group,
+        # at the start of the next (after the last fine step), where the time is already the step's stamp
+        neurons.run_regularly(translate.ADEX_STABILITY, dt=clock.dt, when="start" if group.fine > 1 else "end",
+                              order=-3, name=f"{group.name}_stability")
     return neurons
 
 
