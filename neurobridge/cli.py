@@ -41,7 +41,8 @@ def model_path(name: str) -> Path:
 
 def compare(directory: str, overrides: list[str], report: bool) -> int:
     """Gather the runs under ``directory``, compare, write table, verdict and report; 0 pass, 1 fail."""
-    from .compare import compare_directory, format_verdict
+    from .app.layout import compare_folder
+    from .compare import format_verdict
     from .errors import InvalidValueError
     from .folders import folder_lock
 
@@ -49,7 +50,7 @@ def compare(directory: str, overrides: list[str], report: bool) -> int:
         raise InvalidValueError(f"{directory} is not a folder of runs.")
     with folder_lock(directory):
         settings = _settings(directory, overrides) if overrides else None
-        comparison = compare_directory(directory, settings, report=report)
+        comparison = compare_folder(directory, settings, report)
     print(format_verdict(comparison))
     print(f"wrote {directory}/comparison.csv, summary.parquet, verdict.json"
           + (", report.md, report.html" if report else ""))
@@ -60,9 +61,10 @@ def _settings(directory: str, overrides: list[str]) -> CompareSettings:
     """The runs' stored comparison settings with ``compare.*`` overrides merged in."""
     from omegaconf import OmegaConf
 
+    from .app.layout import HYDRA
     from .compare import CompareSettings, find_runs, settings_of
 
-    stored = OmegaConf.structured(settings_of(find_runs(directory)))
+    stored = OmegaConf.structured(settings_of(find_runs(directory, HYDRA)))
     changes = OmegaConf.from_dotlist([o.removeprefix("compare.") for o in overrides])
     merged = OmegaConf.to_container(OmegaConf.merge(stored, changes))
     assert isinstance(merged, dict)

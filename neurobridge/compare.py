@@ -54,7 +54,7 @@ from scipy import stats
 from . import analysis
 from .errors import InvalidValueError, UnknownNameError, unknown
 from .folders import remove_stale_files, replace_with, write_file, writing
-from .gather import Gathered, Run, find_runs, gather, parse_overrides
+from .gather import RECORDS, Gathered, Layout, Run, find_runs, gather, parse_overrides
 from .results import Result
 
 REFERENCE = "numpy"
@@ -523,14 +523,15 @@ def settings_of(runs: list[Run]) -> CompareSettings:
     return CompareSettings.from_mapping(stored or {"metrics": dict(NETWORK_TOLERANCES)})
 
 
-def compare_directory(directory: str | Path, settings: CompareSettings | None = None,
-                      report: bool = True) -> Comparison:
-    """Gather the runs under ``directory``, compare them, write the tables, verdict and report there.
+def compare_directory(directory: str | Path, settings: CompareSettings | None = None, layout: Layout = RECORDS,
+                      before_verdict: Callable[[Comparison, Path], object] | None = None) -> Comparison:
+    """Gather the runs under ``directory`` (job folders as ``layout`` marks them), compare them, write the
+    tables and the verdict there.
 
-    Writes ``summary.parquet``, ``comparison.csv``, ``comparison.parquet``, ``verdict.json`` and,
-    with ``report``, ``report.md``, ``report.html`` and ``figures/``. The old ``verdict.json`` is
-    removed first and the new one written last, so a failure on the way leaves no verdict.
-    The caller owns ``directory`` (:func:`neurobridge.folders.folder_lock`).
+    Writes ``summary.parquet``, ``comparison.csv``, ``comparison.parquet``, whatever ``before_verdict``
+    writes (the app's report), and ``verdict.json``. The old ``verdict.json`` is removed first and the
+    new one written last, so a failure on the way leaves no verdict. The caller owns ``directory``
+    (:func:`neurobridge.folders.folder_lock`).
 
     Raises
     ------
@@ -542,11 +543,11 @@ def compare_directory(directory: str | Path, settings: CompareSettings | None = 
         A file could not be written (disk full, permissions).
     """
     directory = Path(directory)
-    gathered = gather(directory)
+    gathered = gather(directory, layout)
     if gathered.empty:
         raise InvalidValueError(f"No neurobridge results (meta.json) under {directory}.")
     comparison = compare_gathered(gathered, settings)
-    write_comparison(comparison, directory, report)
+    write_comparison(comparison, directory, before_verdict)
     return comparison
 
 
@@ -559,8 +560,10 @@ def compare_gathered(gathered: Gathered, settings: CompareSettings | None = None
     return comparison
 
 
-def write_comparison(comparison: Comparison, directory: Path, report: bool = False) -> None:
-    """``summary.parquet``, ``comparison.csv``/``.parquet``, the report and, last, ``verdict.json``."""
+def write_comparison(comparison: Comparison, directory: Path,
+                     before_verdict: Callable[[Comparison, Path], object] | None = None) -> None:
+    """``summary.parquet``, ``comparison.csv``/``.parquet``, what ``before_verdict`` writes and, last,
+    ``verdict.json``."""
     verdict = directory / "verdict.json"
     remove_stale_files(directory)
     with writing(verdict):
@@ -570,9 +573,8 @@ def write_comparison(comparison: Comparison, directory: Path, report: bool = Fal
     table = _parquet_safe(comparison.table.copy())
     replace_with(directory / "comparison.csv", lambda path: table.to_csv(path, index=False))
     replace_with(directory / "comparison.parquet", lambda path: table.to_parquet(path, index=False))
-    if report:
-        from .report import write_report
-        write_report(comparison, directory)
+    if before_verdict is not None:
+        before_verdict(comparison, directory)
     write_file(verdict, json.dumps(comparison.verdict(), indent=2, default=str))
 
 

@@ -7,7 +7,8 @@ a sweep (``sweep.json``)
     the recorded key gives its runs; a failed one is a failed job; anything else (never
     started, killed, another config) is a missing job. Folders the sweep did not ask for
     are left out, with a note.
-job folders (``.hydra/`` or ``job.json``; ``neurobridge run`` writes one per run)
+job folders (a ``job.json``, or another marker of the :class:`Layout`: the app's Hydra layout adds
+    ``.hydra/``; ``neurobridge run`` writes one per run)
     Complete, failed or incomplete, as their ``job.json`` says.
 saved results (``meta.json`` outside any job folder; :meth:`Result.save`)
     Complete by construction (the folder is renamed into place whole).
@@ -87,7 +88,22 @@ class Gathered:
         self.notes += other.notes
 
 
-def gather(directory: str | Path) -> Gathered:
+@dataclass(frozen=True)
+class Layout:
+    """What marks a job folder, and where a job's overrides are when its results do not record them.
+
+    The core knows only its own records (``job.json``); :mod:`neurobridge.app` describes Hydra's folders.
+    """
+
+    markers: tuple[str, ...] = (JOB_FILE,)
+    overrides: Callable[[Path], list[str] | None] = lambda job: None
+
+
+#: Job folders as neurobridge's own records mark them.
+RECORDS = Layout()
+
+
+def gather(directory: str | Path, layout: Layout = RECORDS) -> Gathered:
     """Everything under ``directory`` that a comparison covers.
 
     Raises
@@ -102,18 +118,18 @@ def gather(directory: str | Path) -> Gathered:
         raise InvalidValueError(f"{directory} is not a folder of runs.")
     sweep = SweepManifest.read(directory)
     if sweep is not None:
-        return gather_sweep(directory, sweep)
-    return _gather_folder(directory)
+        return gather_sweep(directory, sweep, layout)
+    return _gather_folder(directory, layout)
 
 
-def find_runs(directory: str | Path) -> list[Run]:
+def find_runs(directory: str | Path, layout: Layout = RECORDS) -> list[Run]:
     """The complete runs under ``directory`` (see :func:`gather`), in path order."""
-    return gather(directory).runs
+    return gather(directory, layout).runs
 
 
 # ------------------------------------------------------------------------------------------- sweep
 
-def gather_sweep(directory: Path, sweep: SweepManifest) -> Gathered:
+def gather_sweep(directory: Path, sweep: SweepManifest, layout: Layout = RECORDS) -> Gathered:
     """The jobs ``sweep.json`` records, each complete, failed or missing."""
     gathered = Gathered(expected=len(sweep.jobs), multirun=True)
     numbered = _numbered_job_folders(directory) if any(job.subdir is None for job in sweep.jobs) else {}
@@ -121,8 +137,9 @@ def gather_sweep(directory: Path, sweep: SweepManifest) -> Gathered:
     for job in sweep.jobs:
         folder = directory / job.subdir if job.subdir else numbered.get(job.num)
         name = f"{job.name} ({swept(job)})" if swept(job) else job.name
-        _add_job(gathered, _sweep_job_state(folder, job), folder, name)
-    gathered.notes += _unlisted(directory, {job.subdir for job in sweep.jobs} | {p.name for p in numbered.values()})
+        _add_job(gathered, _sweep_job_state(folder, job), folder, name, layout)
+    listed = {job.subdir for job in sweep.jobs} | {p.name for p in numbered.values()}
+    gathered.notes += _unlisted(directory, listed, layout)
     return gathered
 
 
@@ -135,10 +152,10 @@ def _sweep_job_state(folder: Path | None, job: SweepJob) -> JobState:
     return state
 
 
-def _unlisted(directory: Path, listed: set[str | None]) -> list[str]:
+def _unlisted(directory: Path, listed: set[str | None], layout: Layout) -> list[str]:
     """A note naming the job folders in the sweep folder that its record does not list (left out)."""
     others = sorted(p.name for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")
-                    and (p / ".hydra").is_dir() and p.name not in listed)
+                    and any((p / marker).exists() for marker in layout.markers) and p.name not in listed)
     if not others:
         return []
     return [f"Left out {len(others)} folder(s) that {SWEEP_FILE} does not list: "
@@ -169,21 +186,21 @@ def _swept(jobs: list[SweepJob]) -> Callable[[SweepJob], str]:
 
 # ------------------------------------------------------------------------------------------- folder
 
-def _gather_folder(directory: Path) -> Gathered:
+def _gather_folder(directory: Path, layout: Layout) -> Gathered:
     gathered = Gathered()
     sweeps = [p.parent for p in sorted(directory.rglob(SWEEP_FILE)) if not is_hidden(p, directory)]
     for sweep in sweeps:
-        part = gather_sweep(sweep, SweepManifest.read(sweep))  # type: ignore[arg-type]
+        part = gather_sweep(sweep, SweepManifest.read(sweep), layout)  # type: ignore[arg-type]
         gathered.add(_prefixed(part, sweep, directory))
     taken = [*sweeps]
-    jobs = sorted({p.parent for name in (".hydra", JOB_FILE) for p in directory.rglob(name)
+    jobs = sorted({p.parent for name in layout.markers for p in directory.rglob(name)
                    if not is_hidden(p.parent, directory) and not _inside(p.parent, taken)})
     for job in jobs:
-        _add_job(gathered, job_state(job), job, _name(job, directory))
+        _add_job(gathered, job_state(job), job, _name(job, directory), layout)
     taken += jobs
     for meta in sorted(directory.rglob("meta.json")):
         if not is_hidden(meta, directory) and not _inside(meta.parent, taken):
-            gathered.runs.append(_run(meta.parent, meta.parent, load_result(meta.parent)))
+            gathered.runs.append(_run(meta.parent, meta.parent, load_result(meta.parent), layout))
     for error in sorted(directory.rglob(ERROR_FILE)):
         if not is_hidden(error, directory) and not _inside(error.parent, taken):
             gathered.failed[_name(error.parent, directory)] = str(read_json(error).get("error", "failed"))
@@ -206,7 +223,7 @@ def _prefixed(part: Gathered, sweep: Path, root: Path) -> Gathered:
 
 # --------------------------------------------------------------------------------------------- jobs
 
-def _add_job(gathered: Gathered, state: JobState, folder: Path | None, name: str) -> None:
+def _add_job(gathered: Gathered, state: JobState, folder: Path | None, name: str, layout: Layout) -> None:
     if state.status == FAILED:
         gathered.failed[name] = state.reason or "failed"
     elif state.status != COMPLETE or state.manifest is None or folder is None:
@@ -215,14 +232,14 @@ def _add_job(gathered: Gathered, state: JobState, folder: Path | None, name: str
         metrics = read_json(folder / "metrics.json") if "metrics.json" in state.manifest.files else {}
         for relative in state.manifest.results:
             result = load_result(folder / relative)
-            gathered.runs.append(_run(folder / relative, folder, result, metrics, state.manifest.overrides))
+            gathered.runs.append(_run(folder / relative, folder, result, layout, metrics, state.manifest.overrides))
 
 
-def _run(directory: Path, job: Path, result: Result, metrics: Any = None,
+def _run(directory: Path, job: Path, result: Result, layout: Layout, metrics: Any = None,
          overrides: list[str] | None = None) -> Run:
     lines = result.meta.get("overrides", overrides)
-    if lines is None and (job / ".hydra" / "overrides.yaml").is_file():
-        lines = yaml.safe_load((job / ".hydra" / "overrides.yaml").read_text()) or []
+    if lines is None:
+        lines = layout.overrides(job)
     return Run(directory, job, result, parse_overrides(lines or []), metrics if isinstance(metrics, dict) else {})
 
 

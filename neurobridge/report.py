@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib
 
@@ -25,12 +25,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import analysis, catalog  # noqa: E402
+from .compare import CompareSettings, Comparison, Group, PopulationView  # noqa: E402
 from .folders import write_file, writing  # noqa: E402
 from .plotting import raster  # noqa: E402
 from .results import Result  # noqa: E402
-
-if TYPE_CHECKING:
-    from .compare import CompareSettings, Comparison, Group
 
 #: Figures are drawn for at most this many sweep points; the tables cover all.
 MAX_FIGURE_GROUPS = 6
@@ -324,8 +322,6 @@ def trace_overlay(labelled: Labelled, settings: CompareSettings, max_neurons: in
 
 def distributions(labelled: Labelled, settings: CompareSettings) -> plt.Figure | None:
     """Empirical CDFs of per-neuron rates, ISI CVs and pairwise correlations, backends overlaid."""
-    from .compare import PopulationView
-
     populations = [p for p in analysis.neuron_populations(labelled[0][1])
                    if analysis.population_size(labelled[0][1], p) >= settings.min_neurons_for_distributions]
     if not populations:

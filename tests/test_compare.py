@@ -11,7 +11,8 @@ import pytest
 
 import neurobridge as nb
 from neurobridge import compare
-from neurobridge.compare import CompareSettings, compare_directory, compare_runs, find_runs
+from neurobridge.app.layout import compare_folder
+from neurobridge.compare import CompareSettings, compare_runs, find_runs
 from neurobridge.results import Result
 
 from .networks import single_neuron
@@ -87,7 +88,7 @@ def reference() -> Result:
 def test_identical_runs_pass_every_metric(tmp_path: Path, reference: Result) -> None:
     _save(tmp_path / "a", _relabel(reference, "numpy"), ["backend=numpy"])
     _save(tmp_path / "b", _relabel(reference, "copy"), ["backend=copy"])
-    comparison = compare_directory(tmp_path, report=False)
+    comparison = compare_folder(tmp_path, report=False)
     assert comparison.passed
     values = comparison.table.set_index("metric").value
     assert values["coincidence_factor"] == pytest.approx(1.0)
@@ -100,7 +101,7 @@ def test_perturbed_run_fails_and_is_labelled_by_its_override(tmp_path: Path, ref
     _save(tmp_path / "a", reference, ["backend=numpy"])
     _save(tmp_path / "b", nb.simulate(_network(tau_m=14.0), "numpy"),
           ["backend=numpy", "model.populations.neuron.params.tau_m=14"])
-    comparison = compare_directory(tmp_path, report=False)
+    comparison = compare_folder(tmp_path, report=False)
     assert not comparison.passed
     failed = comparison.failures
     assert set(failed.population) == {"neuron"}
@@ -116,7 +117,7 @@ def test_a_multirun_compares_backends_at_each_sweep_point(tmp_path: Path) -> Non
         for offset, backend in enumerate(("numpy", "copy")):
             _save(tmp_path / f"{2 * index + offset}", _relabel(result, backend),
                   [f"backend={backend}", f"model.populations.neuron.params.tau_m={tau_m:g}"])
-    comparison = compare_directory(tmp_path, report=False)
+    comparison = compare_folder(tmp_path, report=False)
     assert comparison.passed
     assert comparison.sweep_keys == ["model.populations.neuron.params.tau_m"]
     assert sorted(comparison.table["model.populations.neuron.params.tau_m"].unique()) == [10, 14]
@@ -128,7 +129,7 @@ def test_a_failed_job_fails_the_verdict(tmp_path: Path, reference: Result) -> No
     _save(tmp_path / "a", reference, ["backend=numpy"])
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "error.json").write_text('{"error": "RuntimeError: boom"}')
-    comparison = compare_directory(tmp_path, report=False)
+    comparison = compare_folder(tmp_path, report=False)
     assert not comparison.passed and "boom" in compare.format_verdict(comparison)
 
 

@@ -17,7 +17,7 @@ import pytest
 
 import neurobridge as nb
 from neurobridge import folders
-from neurobridge.compare import compare_directory
+from neurobridge.app.layout import compare_folder
 from neurobridge.errors import CorruptFileError, FolderInUseError, FolderNotEmptyError, OutputWriteError
 from neurobridge.gather import find_runs
 
@@ -119,7 +119,7 @@ def test_a_killed_save_leaves_no_folder_and_the_next_save_cleans_up(result: nb.R
     leftovers = [p.name for p in tmp_path.iterdir()]
     assert any(name.startswith(f".run.staging-{done.pid}-") for name in leftovers), leftovers
     with pytest.raises(nb.InvalidValueError, match="No neurobridge results"):
-        compare_directory(tmp_path, report=False)  # readers skip the staging folder
+        compare_folder(tmp_path, report=False)  # readers skip the staging folder
     result.save(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import neurobridge as nb
-from neurobridge.compare import compare_directory, format_verdict
+from neurobridge.app.layout import HYDRA, compare_folder
+from neurobridge.compare import format_verdict
 from neurobridge.errors import CorruptFileError, OutputWriteError
 from neurobridge.gather import gather
 from neurobridge.manifests import JOB_FILE, SweepJob, SweepManifest
@@ -31,7 +32,7 @@ def test_missing_and_failed_jobs_are_named_and_fail_the_verdict(result: nb.Resul
     job_folder(tmp_path / "0_numpy", result, JOBS[0], "key0", 0)
     job_folder(tmp_path / "1_copy", result, JOBS[1], "key1", 1)
     job_folder(tmp_path / "2_numpy", None, JOBS[2], "key2", 2, error="RuntimeError: boom")
-    comparison = compare_directory(tmp_path)
+    comparison = compare_folder(tmp_path)
     assert not comparison.passed and comparison.failures.empty  # the checks pass, the sweep does not
     assert comparison.failed_jobs == {"2_numpy (backend=numpy, model.seed=2)": "RuntimeError: boom"}
     assert comparison.missing_jobs == {"3_copy (backend=copy, model.seed=2)": "not started"}
@@ -51,7 +52,7 @@ def test_missing_and_failed_jobs_are_named_and_fail_the_verdict(result: nb.Resul
 
 def test_a_sweep_without_any_complete_job_fails_rather_than_passing_nothing(tmp_path: Path) -> None:
     sweep_folder(tmp_path, JOBS[:2])
-    comparison = compare_directory(tmp_path, report=False)
+    comparison = compare_folder(tmp_path, report=False)
     assert not comparison.passed
     assert format_verdict(comparison).splitlines()[0] == ("FAIL: 0/0 checks within tolerance (no complete runs); "
                                                           "0 of 2 jobs complete; 2 missing")
@@ -64,7 +65,7 @@ def test_only_the_jobs_the_sweep_records_are_gathered(result: nb.Result, tmp_pat
     job_folder(tmp_path / "1_copy", result, JOBS[1], "key1", 1)
     job_folder(tmp_path / "5_numpy", result, ["backend=numpy", "model.seed=9"], "old", 5)
     job_folder(tmp_path / "6_numpy", None, ["backend=numpy"], "old", 6, error="RuntimeError: old failure")
-    comparison = compare_directory(tmp_path, report=False)
+    comparison = compare_folder(tmp_path, report=False)
     assert comparison.passed and not comparison.failed_jobs
     assert len(pd.read_parquet(tmp_path / "summary.parquet")) == 2  # 2 jobs x 1 population
     assert "Left out 2 folder(s) that sweep.json does not list: 5_numpy, 6_numpy." in comparison.notes
@@ -74,7 +75,7 @@ def test_a_job_of_another_config_counts_as_missing(result: nb.Result, tmp_path: 
     sweep_folder(tmp_path, JOBS[:2])
     job_folder(tmp_path / "0_numpy", result, JOBS[0], "key0", 0)
     job_folder(tmp_path / "1_copy", result, JOBS[1], "stale", 1)
-    missing = gather(tmp_path).missing
+    missing = gather(tmp_path, HYDRA).missing
     assert missing == {"1_copy (backend=copy)": "job.json is for another config (key stale, expected key1)"}
 
 
@@ -84,7 +85,7 @@ def test_jobs_recorded_without_a_key_are_found_by_number_and_matched_by_override
     SweepManifest(["backend=numpy,copy"], [SweepJob(0, JOBS[0]), SweepJob(1, JOBS[1])]).write(tmp_path)
     job_folder(tmp_path / "a", result, JOBS[0], "computed-by-the-job", 0)
     job_folder(tmp_path / "b", result, ["backend=copy", "model.seed=7"], "other", 1)
-    gathered = gather(tmp_path)
+    gathered = gather(tmp_path, HYDRA)
     assert [run.job.name for run in gathered.runs] == ["a"]
     assert gathered.missing == {"job 1 (backend=copy)": "job.json is for other overrides"}
 
@@ -93,7 +94,7 @@ def test_a_job_folder_without_its_record_is_missing(result: nb.Result, tmp_path:
     job_folder(tmp_path / "a", result, ["backend=numpy"])
     job_folder(tmp_path / "b", result, ["backend=copy"])
     (tmp_path / "b" / JOB_FILE).unlink()  # killed after writing its files, before committing them
-    comparison = compare_directory(tmp_path, report=False)
+    comparison = compare_folder(tmp_path, report=False)
     assert not comparison.passed
     assert comparison.missing_jobs == {"b": "did not finish (no job.json)"}
     assert [run.backend for run in comparison.runs] == ["numpy"]
@@ -112,7 +113,7 @@ def test_an_invalid_job_record_makes_the_job_missing(result: nb.Result, tmp_path
     if record is None:
         record = json.dumps({**json.loads(path.read_text()), "status": "done"})
     path.write_text(record)
-    assert gather(tmp_path).missing == {"a": f"{path}: {reason}"}
+    assert gather(tmp_path, HYDRA).missing == {"a": f"{path}: {reason}"}
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -125,14 +126,14 @@ def test_a_record_that_does_not_hold_together_makes_the_job_missing(result: nb.R
     job_folder(tmp_path / "a", result, ["backend=numpy"])
     path = tmp_path / "a" / JOB_FILE
     path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
-    assert gather(tmp_path).missing == {"a": f"{path}: {reason}"}
+    assert gather(tmp_path, HYDRA).missing == {"a": f"{path}: {reason}"}
 
 
 def test_a_recorded_file_that_is_gone_is_corrupt_input(result: nb.Result, tmp_path: Path) -> None:
     job_folder(tmp_path / "a", result, ["backend=numpy"])
     (tmp_path / "a" / "metrics.json").unlink()
     with pytest.raises(CorruptFileError) as raised:
-        gather(tmp_path)
+        gather(tmp_path, HYDRA)
     assert str(raised.value) == f"{tmp_path / 'a' / 'metrics.json'}: listed in {tmp_path / 'a' / JOB_FILE} but missing."
 
 
@@ -142,7 +143,7 @@ def test_a_file_changed_after_its_job_finished_is_corrupt_input(result: nb.Resul
     size = spikes.stat().st_size
     spikes.write_bytes(spikes.read_bytes() + b"appended")
     with pytest.raises(CorruptFileError) as raised:
-        compare_directory(tmp_path, report=False)
+        compare_folder(tmp_path, report=False)
     assert str(raised.value) == (f"{spikes}: changed after the job finished (job.json records {size} bytes, "
                                  f"found {size + 8}).")
 
@@ -158,7 +159,7 @@ def test_a_file_changed_after_its_job_finished_is_corrupt_input(result: nb.Resul
 def test_an_invalid_sweep_record_is_corrupt_input(tmp_path: Path, record: str, message: str) -> None:
     (tmp_path / "sweep.json").write_text(record)
     with pytest.raises(CorruptFileError) as raised:
-        compare_directory(tmp_path, report=False)
+        compare_folder(tmp_path, report=False)
     assert str(raised.value) == f"{tmp_path / 'sweep.json'}: {message}"
 
 
@@ -166,7 +167,7 @@ def test_a_failed_write_leaves_no_verdict(result: nb.Result, tmp_path: Path, mon
     """Disk full while writing summary.parquet: the error names the file and the old PASS is gone."""
     job_folder(tmp_path / "a", result, ["backend=numpy"])
     job_folder(tmp_path / "b", result, ["backend=copy"])
-    assert compare_directory(tmp_path, report=False).passed and (tmp_path / "verdict.json").is_file()
+    assert compare_folder(tmp_path, report=False).passed and (tmp_path / "verdict.json").is_file()
     to_parquet = pd.DataFrame.to_parquet
 
     def full(self, path, *args, **kwargs):
@@ -176,7 +177,7 @@ def test_a_failed_write_leaves_no_verdict(result: nb.Result, tmp_path: Path, mon
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
     with pytest.raises(OutputWriteError) as raised:
-        compare_directory(tmp_path, report=False)
+        compare_folder(tmp_path, report=False)
     assert str(raised.value) == f"could not write {tmp_path / 'summary.parquet'}: No space left on device"
     assert not (tmp_path / "verdict.json").exists()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left

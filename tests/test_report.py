@@ -9,7 +9,7 @@ import pytest
 
 import neurobridge as nb
 from neurobridge import report
-from neurobridge.compare import compare_directory
+from neurobridge.app.layout import compare_folder
 from neurobridge.results import Result
 
 
@@ -24,7 +24,7 @@ def comparison_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = Result(result.spikes, result.states, {**result.meta, "backend": backend, "variant": "cuba",
                                                        "experiment": "cuba", "overrides": [f"backend={backend}"]})
         result.save(directory / backend)
-    compare_directory(directory)
+    compare_folder(directory)
     return directory
 
 

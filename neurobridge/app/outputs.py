@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..compare import compare_directory, format_verdict
+from ..compare import format_verdict
 from ..errors import InvalidValueError, NeurobridgeError, OutputWriteError
 from ..folders import clear_folder, reason, refuse_unless_empty, writing
 from ..manifests import COMPLETE, JOB_FILE, SWEEP_FILE, SweepManifest, job_state
+from .layout import compare_folder
 from .plan import Controls, PlannedJob
 
 PASSED, FAILED, BAD_INPUT = 0, 1, 2
@@ -94,7 +95,7 @@ def gather_outputs(directory: Path) -> int:
     (a failed write, a comparison that crashed) as :class:`OutputWriteError`, one line each.
     """
     try:
-        comparison = compare_directory(directory)
+        comparison = compare_folder(directory)
     except (NeurobridgeError, OutputWriteError):
         raise
     except Exception as error:
