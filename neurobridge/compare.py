@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy import stats
 
 from . import analysis
@@ -61,10 +62,13 @@ REFERENCE = "numpy"
 TABLE_COLUMNS = ["variant", "population", "metric", "backend_a", "backend_b", "value", "tolerance", "passed"]
 
 
-#: Tolerances used when the runs carry no ``compare`` settings (``conf/compare/network.yaml`` states them).
-NETWORK_TOLERANCES: dict[str, float | None] = {
-    "rate_rel_diff": 0.1, "ks_rates": 0.2, "ks_cv_isi": 0.2, "ks_correlations": 0.2,
-    "d_rates": 0.2, "d_cv_isi": 0.2, "d_correlations": 0.2, "count_correlation": None}
+def network_settings() -> dict[str, Any]:
+    """The comparison of networks that diverge (``conf/compare/network.yaml``, the one place it is stated):
+    what runs without ``compare`` settings of their own are judged by."""
+    from importlib import resources
+
+    text = (resources.files("neurobridge.conf") / "compare" / "network.yaml").read_text()
+    return dict(yaml.safe_load(text))
 
 
 @dataclass
@@ -520,7 +524,7 @@ def _parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def settings_of(runs: list[Run]) -> CompareSettings:
     """The comparison settings the runs were made with (the first run's), else the defaults."""
     stored = next((r.result.meta["compare"] for r in runs if "compare" in r.result.meta), None)
-    return CompareSettings.from_mapping(stored or {"metrics": dict(NETWORK_TOLERANCES)})
+    return CompareSettings.from_mapping(stored or network_settings())
 
 
 def compare_directory(directory: str | Path, settings: CompareSettings | None = None, layout: Layout = RECORDS,

@@ -137,14 +137,14 @@ def test_network_distributions_agree_for_the_same_network(tmp_path: Path) -> Non
     cuba = nb.load(Path(nb.__file__).parent.parent / "conf" / "model" / "cuba.yaml").to_dict()
     cuba["populations"]["exc"]["size"], cuba["populations"]["inh"]["size"], cuba["duration"] = 160, 40, 200.0
     result = nb.simulate(cuba, "numpy")
-    settings = CompareSettings.from_mapping({"metrics": dict(compare.NETWORK_TOLERANCES)})
+    settings = CompareSettings.from_mapping(compare.network_settings())
     runs = []
     for backend in ("numpy", "copy"):
         _save(tmp_path / backend, _relabel(result, backend), [f"backend={backend}"])
     runs = find_runs(tmp_path)
     comparison = compare_runs(runs, settings)
     assert comparison.passed
-    assert set(comparison.table.metric) == set(compare.NETWORK_TOLERANCES)
+    assert set(comparison.table.metric) == set(compare.network_settings()["metrics"])
     assert (comparison.table.query("metric == 'ks_rates'").value == 0).all()
 
 
