@@ -1,4 +1,4 @@
-"""CUBA (Brette et al. 2007, benchmark 2): a balanced LIF network with exponential currents.
+"""CUBA and COBA (Brette et al. 2007, benchmarks 2 and 1): balanced LIF networks, exponential currents or conductances.
 
 One variant (the ``model`` of the config), the defaults of :mod:`.base` for the
 metrics (rates and ISI CVs per population) and the shared raster and
