@@ -149,6 +149,17 @@ def _bad_input_errors() -> tuple[type[BaseException], ...]:
     return NeurobridgeError, HydraException, OmegaConfBaseException
 
 
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The arguments, overrides after options included (``validate --backends numpy x=1``)."""
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and hasattr(args, "overrides") and not any(e.startswith("-") for e in extra):
+        args.overrides = [*args.overrides, *extra]
+    elif extra:
+        parser.parse_args(argv)  # the standard error for what is left
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command; returns its exit status (see the module's docstring)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -156,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv[:1] == ["run"]:  # Hydra parses the rest, flags included
             from .app.launch import run
             return run(argv[1:])
-        return _dispatch(_parser().parse_args(argv))
+        return _dispatch(_parse(argv))
     except _bad_input_errors() as error:
         return _fail(one_line(error), BAD_INPUT)
     except OutputWriteError as error:

@@ -582,12 +582,20 @@ def write_comparison(comparison: Comparison, directory: Path,
     write_file(verdict, json.dumps(comparison.verdict(), indent=2, default=str))
 
 
+def verdict_word(comparison: Comparison) -> str:
+    """``PASS``, ``FAIL``, or ``NOTHING COMPARED`` when no check was judged (one backend only): a run that
+    nothing was held to has not passed anything."""
+    if not comparison.passed:
+        return "FAIL"
+    return "PASS" if comparison.table.passed.notna().any() else "NOTHING COMPARED"
+
+
 def format_verdict(comparison: Comparison) -> str:
     """A few lines for the terminal: PASS/FAIL, what failed and where."""
     table = comparison.table
     judged = int(table.passed.notna().sum())
     labels = ", ".join(sorted({r.label for r in comparison.runs}, key=lambda n: (n != REFERENCE, n)))
-    head = "PASS" if comparison.passed else "FAIL"
+    head = verdict_word(comparison)
     lines = [f"{head}: {judged - len(comparison.failures)}/{judged} checks within tolerance "
              f"({labels or 'no complete runs'})"]
     lines += [f"  failed: {_describe(row)}" for row in comparison.failures.to_dict("records")]

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import analysis, catalog  # noqa: E402
-from .compare import CompareSettings, Comparison, Group, PopulationView  # noqa: E402
+from .compare import CompareSettings, Comparison, Group, PopulationView, verdict_word  # noqa: E402
 from .folders import write_file, writing  # noqa: E402
 from .plotting import raster  # noqa: E402
 from .results import Result  # noqa: E402
@@ -153,7 +153,7 @@ def _verdict_blocks(comparison: Comparison) -> list[Block]:
     table = comparison.table
     judged = int(table.passed.notna().sum())
     failed = len(comparison.failures)
-    word = "PASS" if comparison.passed else "FAIL"
+    word = verdict_word(comparison)
     blocks: list[Block] = [Text(f"**Verdict: {word}**: {judged - failed} of {judged} checks within tolerance, "
                                 f"reference `{comparison.settings.reference}`.")]
     if comparison.jobs_line():

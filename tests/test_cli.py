@@ -400,3 +400,10 @@ def test_compare_names_the_jobs_a_killed_sweep_lacks_and_fails(saved_run: Path, 
     assert lines[0] == "FAIL: 0/0 checks within tolerance (numpy); 1 of 3 jobs complete; 2 missing"
     assert "  job missing: 1_numpy (model.seed=1): not started" in lines
     assert "  job missing: 2_numpy (model.seed=2): not started" in lines
+
+
+def test_validate_takes_overrides_after_its_options_and_one_backend_compares_nothing(tmp_path: Path) -> None:
+    done = neurobridge(tmp_path, "validate", *SMALL, "--backends", "numpy", "hydra.sweep.dir=out")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-3].startswith("NOTHING COMPARED: 0/0 checks within tolerance (numpy)")
+    assert (tmp_path / "out" / "verdict.json").is_file()
