@@ -41,11 +41,6 @@ def compact(values: np.ndarray) -> np.ndarray | float:
     return float(values[0]) if values.size and np.all(values == values[0]) else values
 
 
-def refractory_steps(t_ref: np.ndarray, dt: float) -> np.ndarray:
-    """NEST's ``RefractoryCounts``: ``t_ref`` on the grid, in steps."""
-    return np.round(np.asarray(t_ref) / dt).astype(np.int64)
-
-
 class Group:
     """Neurons of one model × receptor pair; a contiguous block of the sender index space."""
 
@@ -103,7 +98,7 @@ class LinearLIF(Group):
         self.E_L = compact(p["E_L"])
         self.theta = compact(p["V_th"] - p["E_L"])
         self.v_reset = compact(p["V_reset"] - p["E_L"])
-        self.refractory = compact(refractory_steps(p["t_ref"], dt))
+        self.refractory = compact(p["refractory_steps"])
         self.free_at = np.zeros(n, dtype=np.int64)  # first step at which a neuron is not refractory
         self.P20 = -p["tau_m"] / p["C_m"] * np.expm1(-dt / p["tau_m"])
         self.I_e = p["I_e"]
@@ -267,7 +262,7 @@ class ConductanceLIF(OdeGroup):
         p = params
         self.C_m, self.g_L, self.E_L = compact(p["C_m"]), compact(p["g_L"]), compact(p["E_L"])
         self.V_th, self.V_reset = compact(p["V_th"]), compact(p["V_reset"])
-        self.refractory = compact(refractory_steps(p["t_ref"], dt))
+        self.refractory = compact(p["refractory_steps"])
         self.r = np.zeros(n, dtype=np.int64)
 
     def update(self, step: int) -> np.ndarray:
@@ -328,7 +323,7 @@ class AdEx(OdeGroup):
         p["detect"] = np.where(p["Delta_T"] > 0, p["V_peak"], p["V_th"])
         p["slope"] = np.where(p["Delta_T"] > 0, p["Delta_T"], 1.0)
         p["exp_on"] = (p["Delta_T"] > 0).astype(float)
-        p["refractory"] = refractory_steps(params["t_ref"], dt)
+        p["refractory"] = np.asarray(params["refractory_steps"])
         p["rate"] = p["g_L"] / p["C_m"] * p["exp_on"]
         self.p = p
         self.shared = {name: compact(value) for name, value in p.items()}

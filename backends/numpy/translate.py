@@ -45,7 +45,8 @@ def build(lowered: LoweredNetwork, options: dict[str, Any]) -> Engine:
     groups, names, bases = [], [], []
     for name, pair in lowered.groups.items():
         dynamics = group_class(pair.membrane, pair.receptor)
-        groups.append(dynamics(pair.n, pair.params, pair.initial, pair.receptor, lowered.dt,
+        params = {**pair.params, "refractory_steps": pair.refractory_steps}  # the lowered group's counts
+        groups.append(dynamics(pair.n, params, pair.initial, pair.receptor, lowered.dt,
                                lowered.max_delay_steps(name), options))
         names.append(name)
         bases.append(lowered.senders[next(iter(pair.members))])
