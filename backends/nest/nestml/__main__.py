@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from neurobridge import buildcache
 from neurobridge.buildcache import BuildError
 
 from . import build, toolchain
@@ -21,7 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("key", help="print the module's cache key")
     args = parser.parse_args(argv)
     if args.command == "toolchain":
-        return toolchain.provide(args.install)
+        code = toolchain.provide(args.install)
+        environment = build.environment_path()
+        if (environment / buildcache.COMPLETE).is_file():
+            print(f"NESTML side environment: {environment}")
+        else:
+            index = toolchain.index_problem()
+            print(f"NESTML side environment: not made yet ({environment}); "
+                  + (index or f"nestml=={toolchain.NESTML_VERSION} is on the package index") + ".")
+        return code
     if args.command == "key":
         print(build.module_key())
         return 0

@@ -382,6 +382,11 @@ def environment_key() -> str:
     return f"{NESTML_VERSION}-py{sys.version_info.major}{sys.version_info.minor}"
 
 
+def environment_path() -> Path:
+    """Where the side environment is (or will be): ``<cache>/nestml-env/<version>-py<XY>``."""
+    return buildcache.cache_root() / ENVIRONMENT_KIND / environment_key()
+
+
 def side_python(progress: TextIO | None = sys.stderr) -> Path:
     """The side environment's Python, the environment made (stage ``venv``) if it is not there yet."""
     def builder(folder: Path) -> None:
