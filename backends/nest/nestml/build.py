@@ -32,6 +32,7 @@ the flags. Only the models and the module's library (and the generated C++, for 
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import importlib.util
 import os
@@ -221,6 +222,7 @@ def module_key(sources: Path | None = None) -> str:
     return buildcache.content_key(*parts)
 
 
+@functools.cache
 def nest_version() -> str:
     """The installed NEST wheel's version (read from its metadata: NEST is not imported)."""
     return importlib.metadata.version("nest-simulator")
@@ -235,8 +237,9 @@ def compiler() -> str:
     raise buildcache.BuildStageError("cmake", "no C++ compiler found (apt-get install g++)")
 
 
+@functools.cache
 def compiler_identity() -> str:
-    """The compiler's path and the first line of its ``--version``."""
+    """The compiler's path and the first line of its ``--version`` (asked once per process)."""
     path = compiler()
     out = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
     return f"{path}: {out.stdout.strip().splitlines()[0] if out.stdout.strip() else out.returncode}"
