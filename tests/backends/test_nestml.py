@@ -265,7 +265,7 @@ def test_without_cmake_the_pairs_are_refused_naming_what_is_missing(without_cmak
     assert offered == "['current_delta']"
     assert refusal == (
         "UnsupportedModelError populations.izh: izhikevich×current_exp on NEST needs a NESTML-built module: "
-        "cmake is not installed (apt-get install cmake). Supported by: numpy, brian2.")
+        "cmake is not installed (apt-get install cmake). Supported by: numpy, brian2, neuron.")
 
 
 def test_a_failed_build_is_refused_at_validation(monkeypatch: pytest.MonkeyPatch) -> None:
