@@ -138,6 +138,12 @@ class Backend(ABC):
         """
         return None
 
+    @classmethod
+    def unsupported_reason(cls, kind: str, item: Any) -> str | None:
+        """Why ``item`` (of the capability ``kind``: ``"pairs"``, ...) is missing here when another
+        machine could have it (a build tool not installed), or ``None``; validation's refusal says it."""
+        return None
+
     @abstractmethod
     def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
         """Build ``lowered`` in the simulator, run it for its duration and read the records back.

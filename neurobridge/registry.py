@@ -75,6 +75,9 @@ def check_supported(network: Network, name: str) -> None:
     def refuse(what: str, kind: str, item: Any, where: str) -> None:
         others = [b for b in supporting(kind, item) if b != name]
         elsewhere = f"supported by: {', '.join(others)}" if others else "no installed backend supports it"
+        reason = _registered()[name].unsupported_reason(kind, item)
+        if reason:
+            raise UnsupportedModelError(f"{where}: {reason} {elsewhere[0].upper()}{elsewhere[1:]}.")
         raise UnsupportedModelError(f"{where}: backend {name} does not support {what} ({elsewhere}).")
 
     for pop in network.populations.values():

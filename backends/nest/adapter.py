@@ -24,8 +24,12 @@ from neurobridge.lowering import LoweredNetwork
 from neurobridge.model import Network
 from neurobridge.results import RunOutput
 
+from . import nestml
 from .recording import attach, read_spikes, read_states
-from .translate import MODEL_NAMES, MODELS, NATIVE_SUPPORT, build, check_network
+from .translate import MODEL_NAMES, MODELS, NATIVE_SUPPORT, build, check_network, install_models
+
+#: What building the NESTML pairs lacks here (found on PATH and in the include folders; nothing is built).
+_NESTML_MISSING = nestml.toolchain_problem()
 
 
 class NestBackend(Backend):
@@ -34,7 +38,7 @@ class NestBackend(Backend):
     name = "nest"
     requires = "nest"
     capabilities = Capabilities(
-        pairs=frozenset(MODEL_NAMES),
+        pairs=frozenset(MODEL_NAMES) | frozenset(() if _NESTML_MISSING else nestml.MODEL_NAMES),
         sources=frozenset(catalog.SOURCES),
         synapses=frozenset(catalog.SYNAPSES),
         stimuli=frozenset(catalog.STIMULI),
@@ -54,6 +58,9 @@ class NestBackend(Backend):
             "noise/dc/ac generators; statistical agreement only. What NEST cannot express (other "
             "rules or distributions, per-neuron generator parameters) runs on the realized arrays, "
             "with a NativeFallbackWarning naming the field.",
+            "izhikevich × current_exp/current_alpha/conductance_exp/conductance_alpha: NESTML-generated "
+            "(forward Euler, exact synapses), built on the first validation that needs them, then cached; "
+            + (_NESTML_MISSING or "build tools present") + ".",
         ),
     )
 
@@ -64,6 +71,10 @@ class NestBackend(Backend):
     @classmethod
     def check(cls, network: Network) -> None:
         check_network(network)
+
+    @classmethod
+    def unsupported_reason(cls, kind: str, item: Any) -> str | None:
+        return nestml.unsupported_reason(item) if kind == "pairs" else None
 
     def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
         """Reset NEST, build ``lowered``, simulate its duration and read the records back.
@@ -101,6 +112,7 @@ def reset(nest: Any, lowered: LoweredNetwork, options: dict[str, Any]) -> None:
         "rng_seed": lowered.network.seed + 1,  # validation keeps seeds <= 2**32 - 2
         "print_time": bool(options.get("print_time", False)),
     })
+    install_models(nest, lowered.network)  # ResetKernel forgets installed modules
 
 
 def simulate(nest: ModuleType, lowered: LoweredNetwork) -> float:

@@ -34,6 +34,8 @@ from neurobridge.lowering import (
 )
 from neurobridge.model import Network, Population
 
+from . import nestml
+
 Transform = Callable[[np.ndarray], np.ndarray]
 
 
@@ -118,8 +120,8 @@ def _model(pair: tuple[str, str], name: str) -> NestModel:
     )
 
 
-MODELS: Mapping[tuple[str, str], NestModel] = MappingProxyType(
-    {pair: _model(pair, name) for pair, name in MODEL_NAMES.items()})
+MODELS: Mapping[tuple[str, str], NestModel] = MappingProxyType(  # NEST's own, then the NESTML-built ones
+    {pair: _model(pair, name) for pair, name in {**MODEL_NAMES, **nestml.MODEL_NAMES}.items()})
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,12 @@ class Built:
 
     def ids(self, population: str, local: np.ndarray) -> np.ndarray:
         return self.first[population] + np.asarray(local, dtype=np.int64)
+
+
+def install_models(nest: ModuleType, network: Network) -> None:
+    """Load the NESTML module into a fresh kernel when ``network`` uses one of its models."""
+    if any(p.pair in nestml.MODEL_NAMES for p in network.populations.values() if not p.is_source):
+        nestml.install(nest)
 
 
 def build(nest: ModuleType, lowered: LoweredNetwork) -> Built:
@@ -249,10 +257,15 @@ def neuron_status(group: PairGroup, member: Member, model: NestModel) -> dict[st
 
 
 def check_network(network: Network) -> None:
-    """Refuse at validation what NEST cannot take: a set initial synaptic current, a relay spike at 0."""
+    """Refuse at validation what NEST cannot take: a set initial synaptic current, a relay spike at 0.
+
+    A pair NEST gets from the NESTML module is built here, on the first validation that needs it.
+    """
     for population in network.populations.values():
         if population.is_source:
             continue
+        if population.pair in nestml.MODEL_NAMES:
+            nestml.require(population.pair, f"populations.{population.name}")
         model = MODELS[population.pair]
         for state in sorted(model.fixed_at_zero):
             spec = population.initial.get(state)
