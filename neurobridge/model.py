@@ -523,20 +523,20 @@ def _variables(data: Any, population: Population, where: str) -> tuple[str, ...]
     return tuple(variables)
 
 
-def _check_overlaps(recordings: tuple[Recording, ...], populations: Mapping[str, Population]) -> None:
-    """Two recordings may not record the same variable of the same neuron."""
-    seen: dict[tuple[str, str], tuple[int, set[int]]] = {}
+def _check_overlaps(recordings: tuple[Recording, ...]) -> None:
+    """Two recordings may not record the same variable of the same neuron (``None``: every neuron,
+    kept symbolic so a huge population costs nothing)."""
+    seen: dict[tuple[str, str], list[tuple[int, frozenset[int] | None]]] = {}
     for index, recording in enumerate(recordings):
-        size = populations[recording.population].size
-        neurons = set(range(size)) if recording.neurons is None else set(recording.neurons)
+        neurons = None if recording.neurons is None else frozenset(recording.neurons)
         for variable in recording.variables:
-            key = (recording.population, variable)
-            if key in seen and seen[key][1] & neurons:
-                first, earlier = seen[key]
-                neuron = min(earlier & neurons)
-                raise InvalidValueError(f"recordings[{index}] records {variable} of {recording.population} neuron "
-                                        f"{neuron}, which recordings[{first}] already records.")
-            seen.setdefault(key, (index, set()))[1].update(neurons)
+            for first, earlier in seen.get((recording.population, variable), []):
+                shared = (earlier or neurons or frozenset({0})) if earlier is None or neurons is None \
+                    else earlier & neurons
+                if shared:
+                    raise InvalidValueError(f"recordings[{index}] records {variable} of {recording.population} neuron "
+                                            f"{min(shared)}, which recordings[{first}] already records.")
+            seen.setdefault((recording.population, variable), []).append((index, neurons))
 
 
 # -- the network ------------------------------------------------------------------------------------
@@ -596,7 +596,7 @@ class Network:
             recordings=tuple(Recording.from_dict(i, r, context) for i, r in enumerate(_list(data, "recordings"))),
             dt=dt, duration=duration, seed=seed, name=name,
         )
-        _check_overlaps(network.recordings, populations)
+        _check_overlaps(network.recordings)
         return network
 
     def to_dict(self) -> dict[str, Any]:

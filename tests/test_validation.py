@@ -412,3 +412,24 @@ def test_a_regular_source_faster_than_the_grid_counts_every_spike_it_draws() -> 
     realized = nb.realize(nb.Network.from_dict(small)).populations["r"]
     estimated = resources.estimate(nb.Network.from_dict(small)).items["populations.r: input spikes"]
     assert realized.spike_times.size <= estimated / resources.BYTES_PER_INPUT_SPIKE <= realized.spike_times.size + 5
+
+
+def test_two_recordings_of_one_variable_of_one_neuron_are_refused() -> None:
+    data = {"populations": {"n": {"size": 10}},
+            "recordings": [{"population": "n", "variables": ["V_m"]},
+                           {"population": "n", "variables": ["V_m"], "neurons": [3, 4]}]}
+    with pytest.raises(InvalidValueError) as raised:
+        nb.Network.from_dict(data)
+    assert str(raised.value) == "recordings[1] records V_m of n neuron 3, which recordings[0] already records."
+    data["recordings"][0]["neurons"] = [5]
+    assert len(nb.Network.from_dict(data).recordings) == 2
+
+
+def test_a_huge_population_validates_at_once_and_is_refused_by_its_estimate() -> None:
+    """Nothing at validation grows with a population's size (a set of 1e12 neuron indices once did)."""
+    data = {"populations": {"n": {"size": 10**12}}, "recordings": [{"population": "n", "variables": ["V_m"]}]}
+    started = time.perf_counter()
+    network = nb.Network.from_dict(data)
+    assert time.perf_counter() - started < 1.0
+    with pytest.raises(resources.ResourceError):
+        nb.simulate(network)
