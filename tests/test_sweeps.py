@@ -256,7 +256,7 @@ def test_a_comparison_that_crashes_leaves_no_verdict_and_says_so_on_one_line(tmp
     def crash(directory):
         raise RuntimeError("a metric broke\nwith a second line")
 
-    monkeypatch.setattr(outputs, "compare_directory", crash)
+    monkeypatch.setattr(outputs, "compare_folder", crash)
     with pytest.raises(OutputWriteError) as raised:
         outputs.gather_outputs(tmp_path)
     assert str(raised.value) == (f"could not write the verdict of {tmp_path}: the comparison failed "
