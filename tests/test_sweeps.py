@@ -334,7 +334,7 @@ def test_a_multirun_on_a_full_disk_exits_non_zero_with_one_line_and_no_verdict(t
 
 @pytest.mark.slow
 def test_two_runs_into_one_folder_at_once_the_second_exits_2(tmp_path: Path) -> None:
-    first = _start(tmp_path, "run", "experiment=cuba", "model.duration=2000", "hydra.run.dir=out")
+    first = _start(tmp_path, "run", "experiment=cuba", "model.duration=20000", "hydra.run.dir=out")
     lock = tmp_path / ".out.lock"
     deadline = time.monotonic() + 120
     while not (lock.is_file() and lock.read_text().strip()) and time.monotonic() < deadline:
@@ -347,7 +347,7 @@ def test_two_runs_into_one_folder_at_once_the_second_exits_2(tmp_path: Path) -> 
     assert second.stderr == (f"neurobridge: error: out is in use by another writer (pid {first.pid}): wait for it "
                              f"to finish, or write elsewhere.\n")
     assert json.loads((tmp_path / "out" / JOB_FILE).read_text())["overrides"] == ["experiment=cuba",
-                                                                                  "model.duration=2000"]
+                                                                                  "model.duration=20000"]
 
 
 def test_a_ctrl_c_that_python_drops_stops_the_next_job(capsys: pytest.CaptureFixture[str]) -> None:
