@@ -26,7 +26,8 @@ FIELD = re.compile(r"(\b(populations|projections|stimuli|recordings)\b|\bdt\b|\b
                    r"\bnetwork\b|backend\.options)")
 #: Networks whose run would exceed this many neuron-steps plus input spikes are validated, not run.
 WORK_BUDGET = 3e6
-#: Validation of any description, and a run within the budget, take less than this (s).
+#: Validation of any description, and a run within the budget, take less than this (s of CPU: the machines are
+#: shared, and a wall-clock bound failed a 1.3 s run that took 47 s on a 2-core machine at load 8).
 VALIDATE_SECONDS, RUN_SECONDS = 2.0, 30.0
 
 BASES: list[dict[str, Any]] = [
@@ -144,7 +145,7 @@ def _work(network: nb.Network) -> float:
 
 
 def check(data: dict[str, Any], done: list[str]) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         network = nb.Network.from_dict(data)
     except nb.NeurobridgeError as error:
@@ -152,11 +153,11 @@ def check(data: dict[str, Any], done: list[str]) -> None:
         event(f"refused at validation: {type(error).__name__}")
         return
     finally:
-        assert time.perf_counter() - started < VALIDATE_SECONDS, f"{done}: validation took too long"
+        assert time.process_time() - started < VALIDATE_SECONDS, f"{done}: validation took too long"
     if _work(network) > WORK_BUDGET:
         event("valid, too long a run to run here")
         return
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         result = nb.simulate(network, "numpy", memory_limit_gb=2.0)
     except nb.NeurobridgeError as error:
@@ -166,7 +167,7 @@ def check(data: dict[str, Any], done: list[str]) -> None:
         event("valid and ran")
         assert set(result.spikes.columns) == {"population", "neuron", "time_ms"}
         assert result.states.value.notna().all(), f"{done}: NaN in the recorded states"
-    assert time.perf_counter() - started < RUN_SECONDS, f"{done}: the run took too long"
+    assert time.process_time() - started < RUN_SECONDS, f"{done}: the run took too long"
 
 
 COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
