@@ -111,6 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("hydra", nargs=argparse.REMAINDER)
     validate = commands.add_parser("validate", help="run on every backend that supports it, then compare")
     validate.add_argument("--backends", help="comma-separated subset, e.g. numpy,nest")
+    validate.add_argument("--config-dir", "-cd", help="a folder of your own configs, searched too (DIR/model/mine.yaml"
+                                                      " is model=mine)")
+    validate.add_argument("--config-path", "-cp", help="a config tree replacing the shipped one (DIR/config.yaml)")
+    validate.add_argument("--config-name", "-cn", help="the primary config's name (default: config)")
     validate.add_argument("overrides", nargs="*", default=[], help="Hydra overrides (experiment=cuba model.dt=0.05)")
     resuming = commands.add_parser("resume", help="run the jobs an interrupted multirun lacks, then compare")
     resuming.add_argument("directory", help="the sweep folder (it holds sweep.json)")
@@ -131,7 +135,8 @@ def _parser() -> argparse.ArgumentParser:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         from .app.launch import parse_backends, validate
-        return validate(args.overrides, parse_backends(args.backends))
+        from .app.sources import ConfigSource
+        return validate(args.overrides, parse_backends(args.backends), source=ConfigSource.from_args(args))
     if args.command == "resume":
         from .app.launch import resume
         return resume(args.directory, args.overrides)

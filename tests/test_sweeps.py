@@ -111,9 +111,9 @@ def test_each_distinct_override_is_checked_once_per_sweep(monkeypatch: pytest.Mo
     calls: list[tuple[str, ...]] = []
     base = planning._base
 
-    def counted(overrides: tuple[str, ...], num: int):
+    def counted(overrides: tuple[str, ...], num: int, source=None):
         calls.append(overrides)
-        return base(overrides, num)
+        return base(overrides, num, source)
 
     monkeypatch.setattr(planning, "_base", counted)
     jobs = check_jobs([*SMALL, "model.seed=1,2,3", "backend=numpy"], multirun=True)
