@@ -102,7 +102,9 @@ class ConfigSource:
 
 def model_files(overrides: list[str]) -> list[str]:
     """Register every model file the overrides name (``model=nets/net.yaml``); returns the overrides,
-    with ``experiment=generic`` added when they choose a model and no experiment."""
+    with ``experiment=generic`` added when they choose a model and no experiment, and
+    ``parameters.g=4`` written ``model.parameters.g=4`` (the model's parameters)."""
+    overrides = [_parameter(o) for o in overrides]
     chooses_model = chooses_experiment = False
     for override in overrides:
         key, equals, value = override.partition("=")
@@ -117,6 +119,13 @@ def model_files(overrides: list[str]) -> list[str]:
     if chooses_model and not chooses_experiment:
         return [*overrides, f"experiment={GENERIC_EXPERIMENT}"]
     return list(overrides)
+
+
+def _parameter(override: str) -> str:
+    """``parameters.g=4`` (``+``/``~`` too) as ``model.parameters.g=4``."""
+    prefix = override[:len(override) - len(override.lstrip("+~"))]
+    rest = override[len(prefix):]
+    return f"{prefix}model.{rest}" if rest.startswith("parameters.") else override
 
 
 def _options(override: str) -> list[str]:
