@@ -253,7 +253,7 @@ def test_a_comparison_that_crashes_leaves_no_verdict_and_says_so_on_one_line(tmp
     from neurobridge.app import outputs
     from neurobridge.errors import OutputWriteError
 
-    def crash(directory):
+    def crash(directory, stage=None):
         raise RuntimeError("a metric broke\nwith a second line")
 
     monkeypatch.setattr(outputs, "compare_folder", crash)

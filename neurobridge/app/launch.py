@@ -27,6 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 from ..errors import BackendNotFoundError, CommandLineError, InvalidValueError, UnsupportedModelError
 from ..folders import folder_lock
 from ..manifests import SWEEP_FILE, SweepManifest
+from ..progress import Progress, wanted
 from ..registry import available_backends, backend_names, get_backend
 from .job import prepare
 from .outputs import claim_run_folder, claim_sweep_folder, gather_outputs, progress_line, verdict_status
@@ -173,7 +174,8 @@ def run_sweep(command: HydraCommand, planned: list[PlannedJob]) -> int:
         except KeyboardInterrupt:
             raise Interrupted(f"interrupted: {progress_line(directory, planned)} in {directory}; resume with: "
                               f"neurobridge resume {directory}") from None
-        return gather_outputs(directory)
+        requested = bool(planned[0].config.get("progress", True)) if planned[0].config is not None else True
+        return gather_outputs(directory, Progress(len(planned), wanted(requested)))
 
 
 def resume(directory: str, overrides: list[str] | None = None) -> int:
