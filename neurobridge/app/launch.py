@@ -134,6 +134,9 @@ def _hydra_errors_raised() -> Iterator[None]:
 def run(argv: list[str]) -> int:
     """``neurobridge run [-m] [overrides]``: check every job, claim the folder, run; a multirun is compared."""
     command = HydraCommand.parse(list(argv))
+    if command.args.shell_completion:
+        raise CommandLineError("Hydra's shell completion (-sc) does not know neurobridge's subcommands; "
+                               "use neurobridge's own: eval \"$(neurobridge completion bash)\"")
     if not command.runs_jobs:
         return command.show()
     command.check_flags()
