@@ -26,7 +26,8 @@ from ..errors import CommandLineError, InvalidValueError, NeurobridgeError, Over
 from ..manifests import SweepJob, plain_overrides
 from .job import Job, prepare
 from .schema import register_configs
-from .sources import CONFIG_MODULE, CONFIG_NAME, ConfigSource, model_files
+from .sources import ConfigSource, model_files
+
 #: Sweeps larger than this are composed and checked on their first jobs only.
 MAX_CHECKED_JOBS = 256
 

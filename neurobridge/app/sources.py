@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from hydra.core.config_store import ConfigStore
 from hydra.core.config_search_path import SearchPathQuery
+from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
