@@ -112,6 +112,17 @@ def test_config_dir_is_searched_by_the_checks_too(study: Path) -> None:
     assert str(config.hydra.run.dir).startswith("results/brunel/")
 
 
+def test_config_path_replaces_the_shipped_tree(study: Path) -> None:
+    import shutil
+    from importlib import resources
+
+    tree = study / "tree"
+    shutil.copytree(str(resources.files("neurobridge.conf")), tree)
+    (tree / "model" / "mine.yaml").write_text(BRUNEL.replace("name: brunel", "name: mine"))
+    config = compose_config(["model=mine", "backend=numpy"], source=ConfigSource(path=str(tree)))
+    assert config.experiment.name == "mine" and config.model.parameters.g == 5
+
+
 def test_a_swept_parameter_reaches_the_network(study: Path) -> None:
     jobs = check_jobs(["model=brunel", "backend=numpy", "parameters.g=4,6"], multirun=True,
                       source=ConfigSource(extra_dir=str(study / "conf")))
