@@ -395,12 +395,22 @@ def _style(index: int) -> dict[str, Any]:
 Labelled = Sequence[tuple[str, Result]]
 
 
+#: Runs longer than this (ms) get a second row of rasters zoomed onto their last :data:`ZOOM_MS`.
+ZOOM_AFTER_MS = 500.0
+ZOOM_MS = 200.0
+
+
 def rasters(labelled: Labelled, settings: CompareSettings) -> plt.Figure:
-    """One raster per backend, side by side, same axes."""
-    fig, axes = plt.subplots(1, len(labelled), figsize=(4.5 * len(labelled), 3.8), sharey=True,
-                             squeeze=False, constrained_layout=True)
-    for ax, (label, result) in zip(axes[0], labelled):
-        raster(result, ax=ax, title=label, max_neurons=200)
+    """One raster per backend, side by side, same axes; a long run adds a row zoomed onto its end."""
+    duration = float(labelled[0][1].meta["duration_ms"])
+    zoom = duration > ZOOM_AFTER_MS
+    fig, axes = plt.subplots(2 if zoom else 1, len(labelled), figsize=(4.5 * len(labelled), 7.2 if zoom else 3.8),
+                             sharey=True, squeeze=False, constrained_layout=True)
+    for column, (label, result) in enumerate(labelled):
+        raster(result, ax=axes[0, column], title=label, max_neurons=200)
+        if zoom:
+            raster(result, ax=axes[1, column], title=f"{label}: the last {ZOOM_MS:g} ms", max_neurons=200)
+            axes[1, column].set_xlim(duration - ZOOM_MS, duration)
     return fig
 
 
