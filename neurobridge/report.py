@@ -269,6 +269,10 @@ def _sort_key(value: Any) -> tuple[int, float, str]:
     return (1, 0.0, str(value))
 
 
+def _values_key(values: tuple[Any, ...]) -> tuple[tuple[int, float, str], ...]:
+    return tuple(_sort_key(v) for v in values)
+
+
 def sweep_order(groups: Sequence[Group]) -> list[Group]:
     """The sweep points in the order of their values (the first swept key first)."""
     return sorted(groups, key=lambda g: tuple(_sort_key(v) for v in g.values.values()))
@@ -318,13 +322,16 @@ def sweep_figure(summary: pd.DataFrame, key: str, others: Sequence[str], column:
     numeric = all(_sort_key(v)[0] == 0 for v in values)
     for ax, (variant, population) in zip(axes[0], panels):
         panel = rows[(rows.variant == variant) & (rows.population == population)]
-        for index, (series, points) in enumerate(panel.groupby(["backend", *others], sort=False)):
-            names = series if isinstance(series, tuple) else (series,)
-            text = ", ".join([str(names[0]), *(f"{parameter_name(k)}={v}" for k, v in zip(others, names[1:]))])
+        backends = list(dict.fromkeys(rows.backend))
+        settings = sorted({tuple(v) for v in panel[list(others)].itertuples(index=False)}, key=_values_key)
+        for (backend, *rest), points in panel.groupby(["backend", *others], sort=False):
+            # a colour per value of the other swept keys, a line style and marker per backend
+            line, shade = backends.index(backend), settings.index(tuple(rest)) if others else 0
+            text = ", ".join([str(backend), *(f"{parameter_name(k)}={v}" for k, v in zip(others, rest))])
             points = points.assign(_order=points[key].map(_sort_key)).sort_values("_order")
             x = points[key].astype(float) if numeric else points[key].map(values.index)
-            ax.plot(x, points[column], marker="ox^s"[index % 4], ms=8 if index == 0 else 6, label=text,
-                    **_style(index))
+            ax.plot(x, points[column], marker="ox^s"[line % 4], ms=8 if line == 0 else 6, label=text,
+                    **{**_style(line), "color": _color(shade) if others else _color(line)})
         if not numeric:
             ax.set_xticks(range(len(values)), [str(v) for v in values])
         ax.set(xlabel=parameter_name(key), ylabel=label,
