@@ -474,6 +474,7 @@ def distributions(labelled: Labelled, settings: CompareSettings) -> plt.Figure |
             for index, ((label, _), sample) in enumerate(zip(views, values)):
                 _ecdf(ax, sample, index, label)
             ax.set(xlabel=xlabel, ylabel="fraction (cumulative)", title=population)
+            ax.ticklabel_format(axis="x", useOffset=False)  # all-zero CVs read 0, not 1e-15 + offset
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize="small", loc="lower right")
             else:
