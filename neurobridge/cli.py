@@ -7,6 +7,8 @@
     neurobridge compare DIR [compare.metrics.ks_rates=0.3]       compare a folder of runs again
     neurobridge backends                                         versions and the support table
     neurobridge demo [--output DIR]                              validate the default experiment
+    neurobridge completion bash                                  the shell completion script:
+                                                                 eval "$(neurobridge completion bash)"
 
 Output folders: a run never writes into a non-empty folder unless told `overwrite=true`;
 a folder is written by one process at a time.
@@ -111,6 +113,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("hydra", nargs=argparse.REMAINDER)
     validate = commands.add_parser("validate", help="run on every backend that supports it, then compare")
     validate.add_argument("--backends", help="comma-separated subset, e.g. numpy,nest")
+    validate.add_argument("--config-dir", "-cd", help="a folder of your own configs, searched too (DIR/model/mine.yaml"
+                                                      " is model=mine)")
+    validate.add_argument("--config-path", "-cp", help="a config tree replacing the shipped one (DIR/config.yaml)")
+    validate.add_argument("--config-name", "-cn", help="the primary config's name (default: config)")
     validate.add_argument("overrides", nargs="*", default=[], help="Hydra overrides (experiment=cuba model.dt=0.05)")
     resuming = commands.add_parser("resume", help="run the jobs an interrupted multirun lacks, then compare")
     resuming.add_argument("directory", help="the sweep folder (it holds sweep.json)")
@@ -125,13 +131,16 @@ def _parser() -> argparse.ArgumentParser:
     demo_command.add_argument("--output", help="folder for the runs and the report")
     demo_command.add_argument("--backend", help="comma-separated subset of backends")
     demo_command.add_argument("--overwrite", action="store_true", help="replace what the output folder holds")
+    completing = commands.add_parser("completion", help='shell completion: eval "$(neurobridge completion bash)"')
+    completing.add_argument("shell", choices=["bash", "zsh"])
     return parser
 
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         from .app.launch import parse_backends, validate
-        return validate(args.overrides, parse_backends(args.backends))
+        from .app.sources import ConfigSource
+        return validate(args.overrides, parse_backends(args.backends), source=ConfigSource.from_args(args))
     if args.command == "resume":
         from .app.launch import resume
         return resume(args.directory, args.overrides)
@@ -139,6 +148,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return compare(args.directory, args.overrides, not args.no_report)
     if args.command == "demo":
         return demo(args.output, args.backend, args.overwrite)
+    if args.command == "completion":
+        from .completion import script
+        print(script(args.shell), end="")
+        return 0
     return backends()
 
 
@@ -164,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     """The command; returns its exit status (see the module's docstring)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv[:1] == ["__complete-line"]:  # the completion script asks for the candidates of a line
+            from .completion import complete_line
+            print("\n".join(complete_line(argv[1] if len(argv) > 1 else "")))
+            return 0
         if argv[:1] == ["run"]:  # Hydra parses the rest, flags included
             from .app.launch import run
             return run(argv[1:])

@@ -244,11 +244,15 @@ def _run(directory: Path, job: Path, result: Result, layout: Layout, metrics: An
 
 
 def parse_overrides(lines: list[str]) -> dict[str, Any]:
-    """``["model.dt=0.05", "backend=nest"]`` as ``{"model.dt": 0.05, "backend": "nest"}`` (Hydra's own skipped)."""
+    """``["model.dt=0.05", "backend=nest"]`` as ``{"model.dt": 0.05, "backend": "nest"}`` (Hydra's own skipped).
+
+    ``model.parameters.g`` reads ``parameters.g``, as the command line writes it.
+    """
     parsed = {}
     for line in lines:
         key, _, value = str(line).partition("=")
         key = key.lstrip("+~")
+        key = key.removeprefix("model.") if key.startswith("model.parameters.") else key
         if key.startswith("hydra") or not _:
             continue
         try:

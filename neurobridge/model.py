@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import catalog, fields, values
+from . import catalog, expressions, fields, values
 from .catalog import (
     CONNECTOR_OPTIONS,
     CONNECTOR_REGISTRY,
@@ -541,7 +541,7 @@ def _check_overlaps(recordings: tuple[Recording, ...]) -> None:
 
 # -- the network ------------------------------------------------------------------------------------
 
-_NETWORK_KEYS = ("name", "dt", "duration", "seed", "populations", "projections", "stimuli", "recordings")
+_NETWORK_KEYS = ("name", "parameters", "dt", "duration", "seed", "populations", "projections", "stimuli", "recordings")
 
 
 @dataclass(frozen=True)
@@ -556,6 +556,8 @@ class Network:
     duration: float = 1000.0
     seed: int = 0
     name: str = "network"
+    #: The named parameters the description's expressions use (``{g: 5, J: 0.1}``), evaluated.
+    parameters: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def n_steps(self) -> int:
@@ -570,9 +572,14 @@ class Network:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Network:
-        """Build and validate a network from plain data (as loaded from YAML or JSON)."""
+        """Build and validate a network from plain data (as loaded from YAML or JSON).
+
+        Expressions over ``parameters`` (``weight: -g * J``) are evaluated first
+        (:func:`~.expressions.resolve`), then every value is validated like a number written out.
+        """
         data = fields.mapping(_plain(data), "network")
         fields.known_keys(data, _NETWORK_KEYS, "network")
+        data = expressions.resolve(data)
         dt = _dt(data.get("dt", 0.1))
         duration = values.number(data.get("duration", 1000.0), "duration", catalog.POSITIVE)
         steps = duration / dt
@@ -594,15 +601,16 @@ class Network:
             projections=tuple(Projection.from_dict(i, p, context) for i, p in enumerate(_list(data, "projections"))),
             stimuli=tuple(Stimulus.from_dict(i, s, context) for i, s in enumerate(_list(data, "stimuli"))),
             recordings=tuple(Recording.from_dict(i, r, context) for i, r in enumerate(_list(data, "recordings"))),
-            dt=dt, duration=duration, seed=seed, name=name,
+            dt=dt, duration=duration, seed=seed, name=name, parameters=data.get("parameters", {}),
         )
         _check_overlaps(network.recordings)
         return network
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data that :meth:`from_dict` turns back into an equal network."""
+        """Plain data that :meth:`from_dict` turns back into an equal network (expressions evaluated)."""
         return {
-            "name": self.name, "dt": self.dt, "duration": self.duration, "seed": self.seed,
+            "name": self.name, **({"parameters": dict(self.parameters)} if self.parameters else {}),
+            "dt": self.dt, "duration": self.duration, "seed": self.seed,
             "populations": {name: p.to_dict() for name, p in self.populations.items()},
             "projections": [p.to_dict() for p in self.projections],
             "stimuli": [s.to_dict() for s in self.stimuli],

@@ -9,6 +9,7 @@ trace overlays and the distributions the KS metrics compare. Units on every axis
 
 from __future__ import annotations
 
+import base64
 import html
 import math
 import shutil
@@ -31,7 +32,9 @@ from .plotting import raster  # noqa: E402
 from .results import Result  # noqa: E402
 
 #: Figures are drawn for at most this many sweep points; the tables cover all.
-MAX_FIGURE_GROUPS = 6
+MAX_FIGURE_GROUPS = 12
+#: The experiment's own figures are embedded for at most this many jobs.
+MAX_EXPERIMENT_FIGURES = 24
 #: Rows of the verdict table shown in the report (all are in comparison.csv).
 MAX_TABLE_ROWS = 300
 
@@ -85,8 +88,9 @@ def _markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def to_html(blocks: Iterable[Block], title: str) -> str:
-    """The blocks as a standalone HTML page."""
+def to_html(blocks: Iterable[Block], title: str, directory: Path | None = None) -> str:
+    """The blocks as a standalone HTML page; with ``directory`` (the report's folder) every image is
+    embedded (a base64 data URI), so the page is one file to send."""
     body = []
     for block in blocks:
         if isinstance(block, Heading):
@@ -96,13 +100,21 @@ def to_html(blocks: Iterable[Block], title: str) -> str:
         elif isinstance(block, Table):
             body.append(block.frame.to_html(index=False, na_rep="", border=0, classes="table"))
         else:
-            body.append(f'<figure><img src="{html.escape(block.path)}" alt="{html.escape(block.caption)}">'
+            body.append(f'<figure><img src="{_source(block.path, directory)}" alt="{html.escape(block.caption)}">'
                         f"<figcaption>{html.escape(block.caption)}</figcaption></figure>")
     style = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
              "table{border-collapse:collapse;font-size:0.85em}td,th{border:1px solid #ccc;padding:2px 6px}"
              "img{max-width:100%}figcaption{font-style:italic;color:#444}")
     return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def _source(path: str, directory: Path | None) -> str:
+    """The image itself as a data URI (``directory`` given and the file there), else its relative path."""
+    file = None if directory is None else directory / path
+    if file is None or not file.is_file():
+        return html.escape(path)
+    return "data:image/png;base64," + base64.b64encode(file.read_bytes()).decode("ascii")
 
 
 def _inline(text: str) -> str:
@@ -126,7 +138,7 @@ def write_report(comparison: Comparison, directory: str | Path) -> Path:
     blocks = report_blocks(comparison, directory)
     title = f"neurobridge validation: {_experiment(comparison)}"
     write_file(directory / "report.md", to_markdown(blocks))
-    write_file(directory / "report.html", to_html(blocks, title))
+    write_file(directory / "report.html", to_html(blocks, title, directory))
     return directory / "report.md"
 
 
@@ -140,7 +152,9 @@ def report_blocks(comparison: Comparison, directory: Path) -> list[Block]:
     blocks: list[Block] = [Heading(f"neurobridge validation: {_experiment(comparison)}", 1)]
     blocks += _verdict_blocks(comparison)
     blocks += [Heading("Runs"), Table(runs_table(comparison))]
-    for index, group in enumerate(comparison.groups[:MAX_FIGURE_GROUPS]):
+    blocks += sweep_blocks(comparison, directory)
+    blocks += experiment_figure_blocks(comparison, directory)
+    for index, group in enumerate(sweep_order(comparison.groups)[:MAX_FIGURE_GROUPS]):
         blocks += _group_blocks(comparison, group, index, directory)
     if len(comparison.groups) > MAX_FIGURE_GROUPS:
         blocks.append(Text(f"Figures are shown for the first {MAX_FIGURE_GROUPS} of {len(comparison.groups)} "
@@ -211,18 +225,23 @@ def _number(value: object) -> str:
 
 
 def runs_table(comparison: Comparison) -> pd.DataFrame:
-    """Metadata of every run: label, versions, sizes, time step, wall times."""
+    """Every run: label, swept values, mean rate and ISI CV per population, versions, sizes, time step,
+    wall times."""
     rows = []
     for run in comparison.runs:
         meta = run.result.meta
+        statistics = {}
+        for population in analysis.neuron_populations(run.result):
+            view = PopulationView(run.result, population, comparison.settings)
+            statistics[f"{population} rate (Hz)"] = _number(float(view.rates.mean()))
+            statistics[f"{population} CV"] = _number(float(view.cvs.mean())) if view.cvs.size else ""
         rows.append({
-            "label": run.label, "variant": run.variant, "simulator": meta.get("simulator_version"),
+            "label": run.label, **{parameter_name(k): run.overrides.get(k) for k in comparison.sweep_keys},
+            "variant": run.variant, **statistics, "simulator": meta.get("simulator_version"),
             "neurons": meta.get("n_neurons"), "synapses": meta.get("n_synapses"),
             "dt (ms)": meta.get("dt_ms"), "duration (ms)": meta.get("duration_ms"),
             "realize (s)": _number(meta.get("realize_seconds")), "build (s)": _number(meta.get("build_seconds")),
-            "run (s)": _number(meta.get("run_seconds")),
-            **{k: run.overrides.get(k) for k in comparison.sweep_keys},
-            "model hash": meta.get("model_hash"),
+            "run (s)": _number(meta.get("run_seconds")), "model hash": meta.get("model_hash"),
         })
     return pd.DataFrame(rows)
 
@@ -238,8 +257,114 @@ def settings_table(settings: CompareSettings) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------------------- figures
 
+def parameter_name(key: str) -> str:
+    """A swept key as a caption names it: ``parameters.g`` is ``g``, ``model.dt`` is ``dt``."""
+    return key.removeprefix("model.").removeprefix("parameters.")
+
+
+def _sort_key(value: Any) -> tuple[int, float, str]:
+    """Numbers in numeric order, before text in text order."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
+
+
+def _values_key(values: tuple[Any, ...]) -> tuple[tuple[int, float, str], ...]:
+    return tuple(_sort_key(v) for v in values)
+
+
+def sweep_order(groups: Sequence[Group]) -> list[Group]:
+    """The sweep points in the order of their values (the first swept key first)."""
+    return sorted(groups, key=lambda g: tuple(_sort_key(v) for v in g.values.values()))
+
+
+#: Metrics of the summary table drawn against each swept parameter: column, axis label.
+SWEEP_METRICS = (("rate_hz", "mean firing rate (Hz)", "Mean firing rate"),
+                 ("cv_isi_mean", "mean ISI CV (dimensionless)", "Mean ISI CV"))
+
+
+def sweep_blocks(comparison: Comparison, directory: Path) -> list[Block]:
+    """For a sweep: per swept parameter and metric, the metric against the parameter, backends overlaid."""
+    if not comparison.sweep_keys or not comparison.runs:
+        return []
+    from .compare import summary_table
+
+    summary = summary_table(comparison.runs, comparison.sweep_keys)
+    blocks: list[Block] = [Heading("Across the sweep")]
+    for key in comparison.sweep_keys:
+        for column, label, name in SWEEP_METRICS:
+            figure = sweep_figure(summary, key, [k for k in comparison.sweep_keys if k != key], column, label)
+            if figure is None:
+                continue
+            path = f"figures/sweep_{_slug(parameter_name(key))}_{column}.png"
+            try:
+                with writing(directory / path):
+                    figure.savefig(directory / path, dpi=100)
+            finally:
+                plt.close(figure)
+            blocks.append(Figure(path, f"{name} against {parameter_name(key)}, "
+                                       f"one panel per population, backends overlaid ({key})"))
+    return blocks
+
+
+def sweep_figure(summary: pd.DataFrame, key: str, others: Sequence[str], column: str,
+                 label: str) -> plt.Figure | None:
+    """``column`` against the swept ``key``: one panel per population (and variant), one line per backend
+    (and value of the other swept keys), points in the order of ``key``'s values."""
+    rows = summary.dropna(subset=[column])
+    if rows.empty:
+        return None
+    panels = list(dict.fromkeys(zip(rows.variant, rows.population)))
+    several_variants = len({v for v, _ in panels}) > 1
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False,
+                             constrained_layout=True)
+    values = sorted(set(rows[key]), key=_sort_key)
+    numeric = all(_sort_key(v)[0] == 0 for v in values)
+    for ax, (variant, population) in zip(axes[0], panels):
+        panel = rows[(rows.variant == variant) & (rows.population == population)]
+        backends = list(dict.fromkeys(rows.backend))
+        settings = sorted({tuple(v) for v in panel[list(others)].itertuples(index=False)}, key=_values_key)
+        for (backend, *rest), points in panel.groupby(["backend", *others], sort=False):
+            # a colour per value of the other swept keys, a line style and marker per backend
+            line, shade = backends.index(backend), settings.index(tuple(rest)) if others else 0
+            text = ", ".join([str(backend), *(f"{parameter_name(k)}={v}" for k, v in zip(others, rest))])
+            points = points.assign(_order=points[key].map(_sort_key)).sort_values("_order")
+            x = points[key].astype(float) if numeric else points[key].map(values.index)
+            ax.plot(x, points[column], marker="ox^s"[line % 4], ms=8 if line == 0 else 6, label=text,
+                    **{**_style(line), "color": _color(shade) if others else _color(line)})
+        if not numeric:
+            ax.set_xticks(range(len(values)), [str(v) for v in values])
+        ax.set(xlabel=parameter_name(key), ylabel=label,
+               title=f"{variant}: {population}" if several_variants else population)
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+        ax.legend(fontsize="small")
+    return fig
+
+
+def experiment_figure_blocks(comparison: Comparison, directory: Path) -> list[Block]:
+    """The experiment's own figures (``<job>/<plot>.png``), per job in sweep order."""
+    jobs: dict[Path, Any] = {}
+    for group in sweep_order(comparison.groups):
+        order = group.labels(comparison.settings.reference)
+        for run in sorted(group.runs, key=lambda r: order.index(r.label) if r.label in order else len(order)):
+            jobs.setdefault(run.job, (group, run))
+    blocks: list[Block] = []
+    for job, (group, run) in list(jobs.items())[:MAX_EXPERIMENT_FIGURES]:
+        point = ", ".join(f"{parameter_name(k)}={v}" for k, v in group.values.items())
+        for png in sorted(job.glob("*.png")):
+            try:
+                relative = png.resolve().relative_to(directory.resolve()).as_posix()
+            except ValueError:
+                relative = str(png.resolve())
+            where = " / ".join(p for p in (point, run.backend) if p)
+            blocks.append(Figure(relative, f"Experiment figure {png.stem} ({where})"))
+    if blocks:
+        blocks.insert(0, Heading("Experiment figures"))
+    return blocks
+
+
 def _group_blocks(comparison: Comparison, group: Group, index: int, directory: Path) -> list[Block]:
-    point = ", ".join(f"{k}={v}" for k, v in group.values.items())
+    point = ", ".join(f"{parameter_name(k)}={v}" for k, v in group.values.items())
     blocks: list[Block] = []
     for variant in group.variants():
         labelled = [(label, run.result) for label in group.labels(comparison.settings.reference)
@@ -277,12 +402,22 @@ def _style(index: int) -> dict[str, Any]:
 Labelled = Sequence[tuple[str, Result]]
 
 
+#: Runs longer than this (ms) get a second row of rasters zoomed onto their last :data:`ZOOM_MS`.
+ZOOM_AFTER_MS = 500.0
+ZOOM_MS = 200.0
+
+
 def rasters(labelled: Labelled, settings: CompareSettings) -> plt.Figure:
-    """One raster per backend, side by side, same axes."""
-    fig, axes = plt.subplots(1, len(labelled), figsize=(4.5 * len(labelled), 3.8), sharey=True,
-                             squeeze=False, constrained_layout=True)
-    for ax, (label, result) in zip(axes[0], labelled):
-        raster(result, ax=ax, title=label, max_neurons=200)
+    """One raster per backend, side by side, same axes; a long run adds a row zoomed onto its end."""
+    duration = float(labelled[0][1].meta["duration_ms"])
+    zoom = duration > ZOOM_AFTER_MS
+    fig, axes = plt.subplots(2 if zoom else 1, len(labelled), figsize=(4.5 * len(labelled), 7.2 if zoom else 3.8),
+                             sharey=True, squeeze=False, constrained_layout=True)
+    for column, (label, result) in enumerate(labelled):
+        raster(result, ax=axes[0, column], title=label, max_neurons=200)
+        if zoom:
+            raster(result, ax=axes[1, column], title=f"{label}: the last {ZOOM_MS:g} ms", max_neurons=200)
+            axes[1, column].set_xlim(duration - ZOOM_MS, duration)
     return fig
 
 
@@ -339,6 +474,7 @@ def distributions(labelled: Labelled, settings: CompareSettings) -> plt.Figure |
             for index, ((label, _), sample) in enumerate(zip(views, values)):
                 _ecdf(ax, sample, index, label)
             ax.set(xlabel=xlabel, ylabel="fraction (cumulative)", title=population)
+            ax.ticklabel_format(axis="x", useOffset=False)  # all-zero CVs read 0, not 1e-15 + offset
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize="small", loc="lower right")
             else:

@@ -101,6 +101,13 @@ class Result:
         rows = s[(s.population == population) & (s.variable == variable) & (s.neuron == neuron)]
         return rows.set_index("time_ms")["value"].rename(f"{population}[{neuron}].{variable}")
 
+    def to_neo(self) -> Any:
+        """The result as a ``neo.Block`` (spike trains per neuron, analog signals with units); needs
+        ``pip install 'neurobridge[neo]'``. See :mod:`neurobridge.export` for times and normalisations."""
+        from .export import to_neo
+
+        return to_neo(self)
+
     def spike_times(self, population: str, neuron: int) -> np.ndarray:
         s = self.spikes
         return s.loc[(s.population == population) & (s.neuron == neuron), "time_ms"].to_numpy()

@@ -231,7 +231,8 @@ def _main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     (["run", "--bogus"], "unrecognized arguments: --bogus (see neurobridge run --help)"),
     (["run", "--cfg", "nope"], "argument --cfg/-c: invalid choice: 'nope' (choose from 'job', 'hydra', 'all')"),
     (["run", "--info", "bogus"], "argument --info/-i: invalid choice: 'bogus'"),
-    (["run", "-sc"], "Expecting one subcommand from ['install', 'uninstall', 'query'] to be set"),
+    (["run", "-sc"], "Hydra's shell completion (-sc) does not know neurobridge's subcommands; use neurobridge's "
+                     "own: eval \"$(neurobridge completion bash)\""),
     (["run", "--resolve"], "--resolve only works with --cfg or --help (see neurobridge run --help)"),
     (["run", "--run", "-m"], "--run and --multirun (-m) exclude each other (see neurobridge run --help)"),
     (["run", "-m", "--info"], "Only one of --run, --multirun, --cfg, --info and --shell_completion can be specified"),

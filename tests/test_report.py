@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pandas as pd
@@ -37,8 +38,28 @@ def test_markdown_and_html_reports_hold_the_verdict_and_figures(comparison_direc
     figures = sorted(p.name for p in (comparison_directory / "figures").glob("*.png"))
     assert figures == ["00_cuba_distributions.png", "00_cuba_rasters.png", "00_cuba_rates.png",
                        "00_cuba_traces.png"]
-    for name in figures:
-        assert f"figures/{name}" in markdown and f'src="figures/{name}"' in page
+    for name in figures:  # the page is one file: every image embedded
+        embedded = base64.b64encode((comparison_directory / "figures" / name).read_bytes()).decode()
+        assert f"figures/{name}" in markdown and f'src="data:image/png;base64,{embedded}"' in page
+    assert 'src="figures/' not in page
+
+
+def test_the_runs_table_gives_rates_and_cvs(comparison_directory: Path) -> None:
+    markdown = (comparison_directory / "report.md").read_text()
+    header = next(line for line in markdown.splitlines() if line.startswith("| label | variant"))
+    assert "| exc rate (Hz) | exc CV | inh rate (Hz) | inh CV |" in header
+
+
+def test_a_sweep_figure_draws_each_backend_in_the_order_of_the_swept_values() -> None:
+    rows = [{"backend": backend, "parameters.g": g, "variant": "net", "population": "exc",
+             "rate_hz": 100.0 / g + (backend == "nest"), "cv_isi_mean": 0.1}
+            for backend in ("numpy", "nest") for g in (6, 4, 5)]
+    figure = report.sweep_figure(pd.DataFrame(rows), "parameters.g", [], "rate_hz", "mean firing rate (Hz)")
+    ax = figure.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["numpy", "nest"]
+    assert list(ax.lines[0].get_xdata()) == [4.0, 5.0, 6.0]
+    assert list(ax.lines[1].get_ydata()) == pytest.approx([26.0, 21.0, 100.0 / 6 + 1])
+    assert ax.get_xlabel() == "g" and ax.get_ylabel() == "mean firing rate (Hz)"
 
 
 def test_failures_come_first_and_name_population_and_metric(comparison_directory: Path) -> None:

@@ -111,9 +111,9 @@ def test_each_distinct_override_is_checked_once_per_sweep(monkeypatch: pytest.Mo
     calls: list[tuple[str, ...]] = []
     base = planning._base
 
-    def counted(overrides: tuple[str, ...], num: int):
+    def counted(overrides: tuple[str, ...], num: int, source=None):
         calls.append(overrides)
-        return base(overrides, num)
+        return base(overrides, num, source)
 
     monkeypatch.setattr(planning, "_base", counted)
     jobs = check_jobs([*SMALL, "model.seed=1,2,3", "backend=numpy"], multirun=True)
@@ -253,7 +253,7 @@ def test_a_comparison_that_crashes_leaves_no_verdict_and_says_so_on_one_line(tmp
     from neurobridge.app import outputs
     from neurobridge.errors import OutputWriteError
 
-    def crash(directory):
+    def crash(directory, stage=None):
         raise RuntimeError("a metric broke\nwith a second line")
 
     monkeypatch.setattr(outputs, "compare_folder", crash)

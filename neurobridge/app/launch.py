@@ -27,12 +27,11 @@ from omegaconf.errors import OmegaConfBaseException
 from ..errors import BackendNotFoundError, CommandLineError, InvalidValueError, UnsupportedModelError
 from ..folders import folder_lock
 from ..manifests import SWEEP_FILE, SweepManifest
+from ..progress import Progress, wanted
 from ..registry import available_backends, backend_names, get_backend
 from .job import prepare
 from .outputs import claim_run_folder, claim_sweep_folder, gather_outputs, progress_line, verdict_status
 from .plan import (
-    CONFIG_MODULE,
-    CONFIG_NAME,
     MAX_CHECKED_JOBS,
     PlannedJob,
     check_jobs,
@@ -43,6 +42,7 @@ from .plan import (
 )
 from .runner import check_interrupt, interrupt_guard, remove_empty_parents, run_job
 from .schema import register_configs
+from .sources import ConfigSource, model_files
 
 #: Overrides that ``neurobridge run`` sets itself or reads before Hydra: not part of the recorded command.
 NOT_RECORDED = ("hydra.sweep.dir", "resume", "overwrite")
@@ -58,13 +58,18 @@ class HydraCommand:
 
     args: argparse.Namespace
     parser: argparse.ArgumentParser
+    #: Where the configs come from (``--config-path``, ``--config-name``, ``--config-dir``).
+    source: ConfigSource
 
     @classmethod
     def parse(cls, argv: list[str]) -> HydraCommand:
         parser = get_args_parser()
         parser.prog = "neurobridge run"
         parser.error = _refuse  # type: ignore[method-assign]  # one line, not argparse's usage block
-        return cls(parser.parse_args(argv), parser)
+        args = parser.parse_args(argv)
+        source = ConfigSource.from_args(args)
+        args.overrides = model_files(args.overrides)
+        return cls(args, parser, source)
 
     @property
     def runs_jobs(self) -> bool:
@@ -75,7 +80,7 @@ class HydraCommand:
         register_configs()
         with _hydra_errors_raised():
             _run_hydra(args=args or self.args, args_parser=self.parser, task_function=run_job,
-                       config_path=f"pkg://{CONFIG_MODULE}", config_name=CONFIG_NAME)
+                       config_path=self.source.path, config_name=self.source.name)
 
     def show(self) -> int:
         """``--cfg``, ``--info``, ``--help``, ``-sc``: Hydra prints; ``-m --cfg`` shows every job's config."""
@@ -129,11 +134,14 @@ def _hydra_errors_raised() -> Iterator[None]:
 def run(argv: list[str]) -> int:
     """``neurobridge run [-m] [overrides]``: check every job, claim the folder, run; a multirun is compared."""
     command = HydraCommand.parse(list(argv))
+    if command.args.shell_completion:
+        raise CommandLineError("Hydra's shell completion (-sc) does not know neurobridge's subcommands; "
+                               "use neurobridge's own: eval \"$(neurobridge completion bash)\"")
     if not command.runs_jobs:
         return command.show()
     command.check_flags()
     multirun = bool(command.args.multirun)
-    planned = plan(command.args.overrides, multirun)
+    planned = plan(command.args.overrides, multirun, command.source)
     if multirun:
         return run_sweep(command, planned)
     return run_single(command, planned[0])
@@ -169,7 +177,8 @@ def run_sweep(command: HydraCommand, planned: list[PlannedJob]) -> int:
         except KeyboardInterrupt:
             raise Interrupted(f"interrupted: {progress_line(directory, planned)} in {directory}; resume with: "
                               f"neurobridge resume {directory}") from None
-        return gather_outputs(directory)
+        requested = bool(planned[0].config.get("progress", True)) if planned[0].config is not None else True
+        return gather_outputs(directory, Progress(len(planned), wanted(requested)))
 
 
 def resume(directory: str, overrides: list[str] | None = None) -> int:
@@ -198,7 +207,8 @@ def _quote(path: str) -> str:
 
 # ------------------------------------------------------------------------------------- validate
 
-def supporting_backends(overrides: list[str], backends: list[str] | None = None) -> tuple[list[str], list[str]]:
+def supporting_backends(overrides: list[str], backends: list[str] | None = None,
+                        source: ConfigSource | None = None) -> tuple[list[str], list[str]]:
     """Backends that are installed and can run every network of the experiment, and why others cannot.
 
     Bad input (unknown experiment, misspelled key, ...) raises; an unsupported model or a
@@ -210,7 +220,7 @@ def supporting_backends(overrides: list[str], backends: list[str] | None = None)
             skipped.append(f"{name} skipped: not installed (pip install 'neurobridge[{name}]')")
             continue
         try:
-            prepare(compose_config([*overrides, f"backend={name}"]))
+            prepare(compose_config([*overrides, f"backend={name}"], source=source))
         except UnsupportedModelError as error:
             skipped.append(f"{name} skipped: {error}")
             continue
@@ -218,18 +228,23 @@ def supporting_backends(overrides: list[str], backends: list[str] | None = None)
     return chosen, skipped
 
 
-def validate(overrides: list[str], backends: list[str] | None = None, launcher_args: list[str] | None = None) -> int:
-    """``neurobridge validate``: run the experiment on every backend that supports it, then compare."""
+def validate(overrides: list[str], backends: list[str] | None = None, launcher_args: list[str] | None = None,
+             source: ConfigSource | None = None) -> int:
+    """``neurobridge validate``: run the experiment on every backend that supports it, then compare.
+
+    ``source`` names the user's config folders (``--config-dir``, ``--config-path``), as for ``run``.
+    """
+    source = source or ConfigSource()
     if any(o.split("=", 1)[0].lstrip("+~") == "backend" for o in overrides):
         raise BackendNotFoundError("validate picks the backends itself; restrict them with --backends "
                                    "numpy,nest instead of backend=...")
-    chosen, skipped = supporting_backends(overrides, backends)
+    chosen, skipped = supporting_backends(overrides, backends, source)
     for line in skipped:
         print(line)
     if not chosen:
         raise UnsupportedModelError("No installed backend can run this experiment:\n  " + "\n  ".join(skipped))
     print(f"validating on {', '.join(chosen)}")
-    return run(["-m", f"backend={','.join(chosen)}", *(launcher_args or []), *overrides])
+    return run([*source.flags(), "-m", f"backend={','.join(chosen)}", *(launcher_args or []), *overrides])
 
 
 def parse_backends(text: str | None) -> list[str] | None:

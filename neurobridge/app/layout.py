@@ -8,12 +8,14 @@ writes the report between the tables and the verdict (:func:`compare_folder`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from ..compare import CompareSettings, Comparison, compare_directory
-from ..gather import Layout
+from ..compare import CompareSettings, Comparison, compare_gathered, write_comparison
+from ..errors import InvalidValueError
+from ..gather import Layout, gather
 from ..manifests import JOB_FILE
 from ..report import write_report
 
@@ -29,9 +31,28 @@ HYDRA = Layout(markers=(".hydra", JOB_FILE), overrides=hydra_overrides)
 
 
 def compare_folder(directory: str | Path, settings: CompareSettings | None = None,
-                   report: bool = True) -> Comparison:
-    """Compare the runs under ``directory`` (Hydra's layout) and write tables, report and verdict there."""
-    return compare_directory(directory, settings, HYDRA, write_report if report else None)
+                   report: bool = True, stage: Callable[[str], None] | None = None) -> Comparison:
+    """Compare the runs under ``directory`` (Hydra's layout) and write tables, report and verdict there.
+
+    ``stage`` hears a line as each step begins (gathering, comparing, the report, the verdict).
+    """
+    say = stage or (lambda text: None)
+    directory = Path(directory)
+    say(f"gathering the runs in {directory}")
+    gathered = gather(directory, HYDRA)
+    if gathered.empty:
+        raise InvalidValueError(f"No neurobridge results (meta.json) under {directory}.")
+    say(f"comparing {len(gathered.runs)} runs")
+    comparison = compare_gathered(gathered, settings)
+
+    def reported(comparison: Comparison, directory: Path) -> None:
+        say(f"writing the report ({len(comparison.groups)} sweep points)")
+        write_report(comparison, directory)
+        say("writing the verdict")
+
+    say("writing summary.parquet and comparison.csv")
+    write_comparison(comparison, directory, reported if report else None)
+    return comparison
 
 
 __all__ = ["HYDRA", "compare_folder", "hydra_overrides"]

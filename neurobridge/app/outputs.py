@@ -16,6 +16,7 @@ from ..compare import format_verdict
 from ..errors import InvalidValueError, NeurobridgeError, OutputWriteError
 from ..folders import clear_folder, reason, refuse_unless_empty, writing
 from ..manifests import COMPLETE, JOB_FILE, SWEEP_FILE, SweepManifest, job_state
+from ..progress import Progress
 from .layout import compare_folder
 from .plan import Controls, PlannedJob
 
@@ -88,14 +89,14 @@ def _empty_sweep_folder(directory: Path) -> None:
     clear_folder(directory, first=records)
 
 
-def gather_outputs(directory: Path) -> int:
+def gather_outputs(directory: Path, progress: Progress | None = None) -> int:
     """Compare the sweep's jobs, print the verdict and return the exit status ``verdict.json`` gives.
 
     Every failure reaches the caller: bad input as a :class:`NeurobridgeError`, anything else
     (a failed write, a comparison that crashed) as :class:`OutputWriteError`, one line each.
     """
     try:
-        comparison = compare_folder(directory)
+        comparison = compare_folder(directory, stage=progress.stage if progress else None)
     except (NeurobridgeError, OutputWriteError):
         raise
     except Exception as error:

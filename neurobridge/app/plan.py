@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from hydra import compose, initialize_config_module
+from hydra import compose
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
@@ -26,19 +26,20 @@ from ..errors import CommandLineError, InvalidValueError, NeurobridgeError, Over
 from ..manifests import SweepJob, plain_overrides
 from .job import Job, prepare
 from .schema import register_configs
+from .sources import ConfigSource, model_files
 
-CONFIG_MODULE = "neurobridge.conf"
-CONFIG_NAME = "config"
 #: Sweeps larger than this are composed and checked on their first jobs only.
 MAX_CHECKED_JOBS = 256
 
 
-def compose_config(overrides: list[str], hydra_node: bool = False) -> DictConfig:
-    """The config of one job (no sweep values), as Hydra composes it, without running anything."""
+def compose_config(overrides: list[str], hydra_node: bool = False, source: ConfigSource | None = None) -> DictConfig:
+    """The config of one job (no sweep values), as Hydra composes it from ``source``, without running anything."""
     register_configs()
-    with _hydra_value_errors(), initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3",
-                                                         job_name="neurobridge"):
-        return compose(CONFIG_NAME, overrides=overrides, return_hydra_config=hydra_node)
+    source = source or ConfigSource()
+    with _hydra_value_errors():
+        overrides = model_files(overrides)
+        with source.initialized():
+            return compose(source.name, overrides=overrides, return_hydra_config=hydra_node)
 
 
 def expand(overrides: list[str]) -> list[list[str]]:
@@ -87,20 +88,20 @@ class Controls:
     overwrite: bool = False
 
 
-def plan(overrides: list[str], multirun: bool) -> list[PlannedJob]:
+def plan(overrides: list[str], multirun: bool, source: ConfigSource | None = None) -> list[PlannedJob]:
     """Every job of the command, the first :data:`MAX_CHECKED_JOBS` composed and prepared; raises on bad input."""
     jobs = expand(overrides) if multirun else [overrides]
     planned = [PlannedJob(num, job) for num, job in enumerate(jobs)]
     for item in planned[:MAX_CHECKED_JOBS]:
-        item.config = compose_config([*item.overrides, f"hydra.job.num={item.num}"], hydra_node=True)
+        item.config = compose_config([*item.overrides, f"hydra.job.num={item.num}"], hydra_node=True, source=source)
         item.job = prepare(item.config)
-    check_overrides_act(planned)
+    check_overrides_act(planned, source)
     return planned
 
 
-def check_jobs(overrides: list[str], multirun: bool) -> list[Job]:
+def check_jobs(overrides: list[str], multirun: bool, source: ConfigSource | None = None) -> list[Job]:
     """Compose and prepare the jobs of the command (the first :data:`MAX_CHECKED_JOBS`); raises on a bad one."""
-    return [item.job for item in plan(overrides, multirun) if item.job is not None]
+    return [item.job for item in plan(overrides, multirun, source) if item.job is not None]
 
 
 def controls(planned: list[PlannedJob], multirun: bool) -> Controls:
@@ -121,7 +122,7 @@ def controls(planned: list[PlannedJob], multirun: bool) -> Controls:
 
 # ------------------------------------------------------------------------------ overrides that act
 
-def check_overrides_act(planned: list[PlannedJob]) -> None:
+def check_overrides_act(planned: list[PlannedJob], source: ConfigSource | None = None) -> None:
     """Refuse a ``model.*`` override that leaves every network of its job as it was without it.
 
     Each distinct override is checked once: the job is composed without it (bases shared
@@ -140,7 +141,7 @@ def check_overrides_act(planned: list[PlannedJob]) -> None:
             seen.add(override)
             rest = tuple(o for o in item.overrides if o != override)
             if rest not in bases:
-                bases[rest] = _base(rest, item.num)
+                bases[rest] = _base(rest, item.num, source)
             base = bases[rest]
             if base is not None and _has_no_effect(item, key, *base):
                 raise OverrideHasNoEffectError(
@@ -155,10 +156,11 @@ def _model_key(override: str) -> str | None:
     return key if equals and key.startswith("model.") and not override.startswith("~") else None
 
 
-def _base(overrides: tuple[str, ...], num: int) -> tuple[DictConfig, dict[str, str]] | None:
+def _base(overrides: tuple[str, ...], num: int,
+          source: ConfigSource | None) -> tuple[DictConfig, dict[str, str]] | None:
     """The config without one override and its networks' hashes (``None`` when it does not validate)."""
     try:
-        config = compose_config([*overrides, f"hydra.job.num={num}"], hydra_node=True)
+        config = compose_config([*overrides, f"hydra.job.num={num}"], hydra_node=True, source=source)
         return config, _hashes(prepare(config))
     except (NeurobridgeError, HydraException, OmegaConfBaseException):  # needed for the job to validate: it acts
         return None

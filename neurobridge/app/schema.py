@@ -27,7 +27,7 @@ from ..registry import capabilities
 class PopulationSchema:
     """``model.populations.<name>``: see :class:`neurobridge.model.Population`."""
 
-    size: int = MISSING
+    size: Any = MISSING  # an integer, or an expression over model.parameters
     model: str = "lif"
     receptor: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -63,8 +63,10 @@ class ModelSchema:
     """``model``: the network description (:class:`neurobridge.Network`), NEST's units."""
 
     name: str = "network"
+    #: Named numbers the values may use in expressions (``weight: -g * J``); swept as ``parameters.g=4,5``.
+    parameters: dict[str, Any] = field(default_factory=dict)
     dt: float = 0.1
-    duration: float = 1000.0
+    duration: Any = 1000.0  # ms, or an expression over parameters
     seed: int = 0
     populations: dict[str, PopulationSchema] = field(default_factory=dict)
     projections: list[ProjectionSchema] = field(default_factory=list)
