@@ -330,7 +330,9 @@ def sweep_figure(summary: pd.DataFrame, key: str, others: Sequence[str], column:
             text = ", ".join([str(backend), *(f"{parameter_name(k)}={v}" for k, v in zip(others, rest))])
             points = points.assign(_order=points[key].map(_sort_key)).sort_values("_order")
             x = points[key].astype(float) if numeric else points[key].map(values.index)
-            ax.plot(x, points[column], marker="ox^s"[line % 4], ms=8 if line == 0 else 6, label=text,
+            # the first backend's markers hollow, so another's that coincide show inside them
+            ax.plot(x, points[column], marker="ox^s"[line % 4], ms=10 if line == 0 else 6,
+                    mfc="none" if line == 0 else None, mew=1.5, label=text,
                     **{**_style(line), "color": _color(shade) if others else _color(line)})
         if not numeric:
             ax.set_xticks(range(len(values)), [str(v) for v in values])
