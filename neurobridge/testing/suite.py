@@ -262,16 +262,40 @@ class BackendConformance:
     def declares(self, kind: str, item: Any) -> bool:
         return item in getattr(self.capabilities, kind)
 
-    def first_declared(self, pairs: list[tuple[str, str]], question: str) -> tuple[str, str]:
-        """The first of ``pairs`` the backend declares; a skip naming them all when it declares none
-        (each pair on its own is asked, or refused, by the pair questions)."""
-        for pair in pairs:
-            if self.declares("pairs", pair):
-                return pair
-        pytest.skip(f"{question} needs one of {', '.join('×'.join(p) for p in pairs)}; {self.backend} declares none")
+    def need(self, question: str, *items: tuple[str, Any]) -> None:
+        """Skip, naming what is missing, when the backend does not declare every ``(kind, item)`` a
+        question's network uses (each of those items is asked, or its refusal, by its own question)."""
+        missing = [f"{kind} {'×'.join(item) if isinstance(item, tuple) else item}" for kind, item in items
+                   if not self.declares(kind, item)]
+        if missing:
+            pytest.skip(f"{question} needs {', '.join(missing)}, which {self.backend} does not declare")
 
-    def assert_refused(self, data: dict[str, Any], where: str, kind: str, item: Any) -> None:
+    def refusal_network(self, kind: str, item: Any) -> tuple[dict[str, Any], str]:
+        """The smallest network that uses ``item`` and nothing else the backend may lack, and where
+        validation names it."""
+        network: dict[str, Any] = {"dt": 0.1, "duration": 10.0, "populations": {}}
+        if kind == "pairs":
+            network["populations"]["neuron"] = {"size": 1, "model": item[0], "receptor": item[1]}
+            return network, "populations.neuron"
+        if kind == "sources":
+            network["populations"]["source"] = SOURCES[item]
+            return network, "populations.source"
+        declared = [pair for pair in PAIRS if self.declares("pairs", pair)]
+        if not declared:
+            pytest.skip(f"a refusal of the {kind} {item} needs a neuron model; {self.backend} declares none")
+        cells = {"size": 4, "model": declared[0][0], "receptor": declared[0][1]}
+        network["populations"] = {"cells": cells, "more": cells}
+        if kind == "stimuli":
+            network["stimuli"] = [{"target": "cells", **STIMULI[item]}]
+            return network, "stimuli[0].kind"
+        connector = next(iter(sorted(self.capabilities.connectors)), "one_to_one")
+        network["projections"] = [{"source": "cells", "target": "more", "connector": connector, "weight": 1.0,
+                                   "delay": 1.0, "synapse": item}]
+        return network, "projections[0].synapse"
+
+    def assert_refused(self, kind: str, item: Any) -> None:
         """Validation refuses ``item`` with the documented text, naming the backends that declare it."""
+        data, where = self.refusal_network(kind, item)
         item_names = item if isinstance(item, tuple) else (item,)
         what = _REFUSAL[kind].format(*item_names)
         others = [name for name, caps in registry.capabilities().items()
@@ -295,8 +319,9 @@ class BackendConformance:
         """One excitatory and one inhibitory spike: every state at every step as its truth gives it."""
         data = psp_network(*pair)
         if not self.declares("pairs", pair):
-            self.assert_refused(data, "populations.neuron", "pairs", pair)
+            self.assert_refused("pairs", pair)
             return
+        self.need("the PSP", ("sources", "spike_times"), ("connectors", "one_to_one"), ("synapses", "static"))
         result = self.simulate(data)
         assert len(result.spikes) == 0
         tolerance = self.psp_tolerance[tolerance_key(*pair)]
@@ -313,8 +338,9 @@ class BackendConformance:
         """``tau_syn == tau_m`` (the singular case of the exp PSP): ``V = w t exp(-t / tau) / C``."""
         data = psp_network("lif", "current_exp")
         if not self.declares("pairs", ("lif", "current_exp")):
-            self.assert_refused(data, "populations.neuron", "pairs", ("lif", "current_exp"))
+            self.assert_refused("pairs", ("lif", "current_exp"))
             return
+        self.need("the PSP", ("sources", "spike_times"), ("connectors", "one_to_one"), ("synapses", "static"))
         data["populations"]["neuron"]["params"].update(tau_syn_ex=10.0, tau_syn_in=10.0)
         trace = self.simulate(data).trace("neuron", "V_m")
         t = trace.index.to_numpy()
@@ -331,8 +357,7 @@ class BackendConformance:
         """LIF: the analytic f-I curve; AdEx: solve_ivp's first spike; Izhikevich: NEST's forward Euler."""
         declared = [pair for pair in PAIRS if pair[0] == membrane and self.declares("pairs", pair)]
         if not declared:
-            self.assert_refused(psp_network(membrane, "current_exp"), "populations.neuron", "pairs",
-                                (membrane, "current_exp"))
+            self.assert_refused("pairs", (membrane, "current_exp"))
             return
         getattr(self, f"_fires_{membrane}")(declared[0][1])
 
@@ -356,6 +381,7 @@ class BackendConformance:
         assert counts[-1] > 100
 
     def _fires_adex(self, receptor: str) -> None:
+        self.need("the AdEx first spike", ("stimuli", "step"))
         params = dict(catalog.parameter_defaults("adex", receptor))
         data = {"dt": 0.1, "duration": 300.0, "populations": {
             "neuron": {"size": 1, "model": "adex", "receptor": receptor}},
@@ -392,9 +418,10 @@ class BackendConformance:
         spec = synapse if synapse == "static" else {synapse: {"U": 0.45, "tau_rec": 750.0, "tau_fac": 50.0}}
         data = tsodyks_network(spec, times=[10.0, 60.0, 110.0, 160.0, 210.0])
         if not self.declares("synapses", synapse):
-            self.assert_refused(data, "projections[0].synapse", "synapses", synapse)
+            self.assert_refused("synapses", synapse)
             return
-        self.first_declared([("lif", "current_exp")], "the PSC jumps")
+        self.need("the PSC jumps", ("pairs", ("lif", "current_exp")), ("sources", "spike_times"),
+                  ("connectors", "one_to_one"))
         jumps = psc_jumps(self.simulate(data))
         expected = [100.0] * 5 if synapse == "static" else truth.NEST_TSODYKS_JUMPS
         np.testing.assert_allclose(jumps, expected, atol=1e-4)
@@ -405,7 +432,8 @@ class BackendConformance:
         """A regular 20 Hz train for 2 s: the first jump is ``w U``, the last the recursion's fixed point."""
         if not self.declares("synapses", "tsodyks_markram"):
             pytest.skip("tsodyks_markram is not declared (its refusal: test_synapse_psc_jumps)")
-        self.first_declared([("lif", "current_exp")], "the PSC jumps")
+        self.need("the steady state", ("pairs", ("lif", "current_exp")), ("sources", "regular"),
+                  ("connectors", "one_to_one"))
         data = tsodyks_network({"tsodyks_markram": {"U": U, "tau_rec": tau_rec, "tau_fac": tau_fac}}, rate=20.0,
                                duration=2000.0)
         jumps = psc_jumps(self.simulate(data))
@@ -422,8 +450,9 @@ class BackendConformance:
         definition; a change acts from the step after it (NEST: a step at 10 ms moves ``V_m`` at 10.2 ms)."""
         data = stimulus_network(kind)
         if not self.declares("stimuli", kind):
-            self.assert_refused(data, "stimuli[0].kind", "stimuli", kind)
+            self.assert_refused("stimuli", kind)
             return
+        self.need("a stimulus question", ("pairs", ("lif", "current_exp")))
         result = self.simulate(data)
         currents = {}
         for neuron in range(4):
@@ -509,9 +538,10 @@ class BackendConformance:
         target's spikes, which went through the simulator, are the source's, one delay later."""
         data = source_network(kind)
         if not self.declares("sources", kind):
-            self.assert_refused(data, "populations.source", "sources", kind)
+            self.assert_refused("sources", kind)
             return
-        self.first_declared([("lif", "current_delta")], "a target that fires on each input spike")
+        self.need("a target that fires on each input spike", ("pairs", ("lif", "current_delta")),
+                  ("connectors", "one_to_one"), ("synapses", "static"))
         result = self.simulate(data)
         getattr(self, f"_source_{kind}")(data, result)
 
@@ -549,13 +579,33 @@ class BackendConformance:
             arrive = (steps * 0.1 + FOLLOWER_DELAY)
             np.testing.assert_allclose(trains[n], arrive[arrive <= duration + 1e-9], atol=1e-9)
 
+    def test_spikes_in_one_step_are_all_delivered(self) -> None:
+        """Three spikes of one source in one step (a Poisson train can have them) and a fourth: each moves
+        ``V_m`` by the weight, ``E_L + sum_k w exp(-(t - t_k) / tau_m)``."""
+        data = {"dt": 0.1, "duration": 20.0, "populations": {
+            "input": {"size": 1, "model": "spike_times", "params": {"times": [5.0, 5.0, 5.0, 8.0]}},
+            "neuron": {"size": 1, "model": "lif", "receptor": "current_delta",
+                       "params": {**networks.LIF, "V_th": 100.0}}},
+            "projections": [{"source": "input", "target": "neuron", "connector": "one_to_one", "weight": 1.0,
+                             "delay": 1.0}],
+            "recordings": [{"population": "neuron", "variables": ["V_m"]}]}
+        if not self.declares("pairs", ("lif", "current_delta")):
+            self.assert_refused("pairs", ("lif", "current_delta"))
+            return
+        self.need("the delivery question", ("sources", "spike_times"), ("connectors", "one_to_one"),
+                  ("synapses", "static"))
+        trace = self.simulate(data).trace("neuron", "V_m")
+        arrivals = [Arrival(6.0, 1.0)] * 3 + [Arrival(9.0, 1.0)]
+        expected = truth.lif_current_psp("current_delta", networks.LIF, arrivals, trace.index.to_numpy())
+        np.testing.assert_allclose(trace.to_numpy(), expected, atol=self.psp_tolerance["lif"])
+        assert trace.loc[6.0] == pytest.approx(-67.0)
+
     # -- recordings ----------------------------------------------------------------------------------
 
     def test_recording_options(self) -> None:
         """Neuron subsets in their order, per-recording intervals ending on the duration, spikes of the
         recorded populations only; ``V_m`` under ``I_e`` as the closed form gives it."""
-        pair = self.first_declared([("lif", "current_exp")], "the recording question")
-        assert pair
+        self.need("the recording question", ("pairs", ("lif", "current_exp")))
         result = self.simulate(recording_network())
         states = result.states
         v = states[states.variable == "V_m"]
@@ -582,9 +632,11 @@ class BackendConformance:
         """A DC step and explicit excitatory and inhibitory trains, every state recorded."""
         data = networks.single_on(*pair)
         if not self.declares("pairs", pair):
-            self.assert_refused(data, "populations.neuron", "pairs", pair)
+            self.assert_refused("pairs", pair)
             return
         self.skip_if_reference()
+        self.need("the single neuron", ("stimuli", "step"), ("sources", "spike_times"), ("connectors", "one_to_one"),
+                  ("synapses", "static"))
         result, reference = self.simulate(data), self.reference(data)
         agreement = self.agreement[tolerance_key(*pair)]
         mine, ref = result.spike_times("neuron", 0), reference.spike_times("neuron", 0)
@@ -606,9 +658,11 @@ class BackendConformance:
         """100 LIF neurons, 50 Poisson sources, random weights and delays: the same spikes and ``V_m``."""
         data = networks.feedforward(receptor)
         if not self.declares("pairs", ("lif", receptor)):
-            self.assert_refused(data, "populations.layer", "pairs", ("lif", receptor))
+            self.assert_refused("pairs", ("lif", receptor))
             return
         self.skip_if_reference()
+        self.need("the feed-forward layer", ("sources", "poisson"), ("connectors", "fixed_indegree"),
+                  ("synapses", "static"))
         result, reference = self.simulate(data), self.reference(data)
         mine = result.spikes[result.spikes.population == "layer"]
         ref = reference.spikes[reference.spikes.population == "layer"]
@@ -624,7 +678,7 @@ class BackendConformance:
     @pytest.mark.slow
     def test_cuba_rates_agree_with_reference(self) -> None:
         """CUBA (4000 neurons, 1 s): population rates within 5 % of the reference's."""
-        self.first_declared([("lif", "current_exp")], "CUBA")
+        self.need("CUBA", ("pairs", ("lif", "current_exp")), ("connectors", "fixed_probability"))
         self.skip_if_reference()
         data = networks.cuba()
         rates, ref = self.simulate(data).rates(), self.reference(data).rates()

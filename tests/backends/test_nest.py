@@ -54,10 +54,8 @@ def _run(data: dict[str, Any], backend: str = "nest", **options: Any) -> nb.Resu
 def test_every_declared_pair_is_a_nest_model_of_its_receptor_kind() -> None:
     """NEST says which model each declared pair runs on: it exists, records the pair's states, and its
     receptor is the pair's (a conductance model records g_ex, a current one I_syn_ex, a delta neither)."""
-    from neurobridge.backends.nest import NestBackend
+    from neurobridge.backends.nest import NestBackend, nestml
     from neurobridge.backends.nest.translate import MODELS
-
-    from neurobridge.backends.nest import nestml
 
     nest = _nest()
     if not nestml.toolchain_problem():  # the NESTML-built models: a fresh kernel takes the module
