@@ -22,7 +22,7 @@ def temporary_backend(name: str, backend: type[Backend]) -> Iterator[None]:
     """
     installed = registry._registered
     table = {**installed(), name: backend}
-    registry._registered = lambda: table  # type: ignore[method-assign]
+    registry._registered = lambda: table  # type: ignore[method-assign, assignment]
     try:
         yield
     finally:

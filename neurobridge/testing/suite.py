@@ -363,15 +363,16 @@ class BackendConformance:
 
     def _fires_lif(self, receptor: str) -> None:
         n, duration = 100, 2000.0
-        params = {**psp_params("lif", receptor), "V_th": -55.0, "I_e": {"linspace": [0.0, 1000.0]}}
+        p = {**psp_params("lif", receptor), "V_th": -55.0}
+        params: dict[str, Any] = {**p, "I_e": {"linspace": [0.0, 1000.0]}}
         data = {"dt": 0.1, "duration": duration, "populations": {
             "sweep": {"size": n, "model": "lif", "receptor": receptor, "params": params}}}
         spikes = self.simulate(data).spikes
         counts = np.bincount(spikes.neuron.to_numpy(), minlength=n).astype(float)
         current = np.linspace(0.0, 1000.0, n)
-        tau_m = params.get("tau_m", params["C_m"] / params.get("g_L", 1.0))
-        mu = params["E_L"] + current * tau_m / params["C_m"]
-        expected = theory.lif_rate(mu, params["V_th"], params["V_reset"], tau_m, params["t_ref"])
+        tau_m = p.get("tau_m", p["C_m"] / p.get("g_L", 1.0))
+        mu = p["E_L"] + current * tau_m / p["C_m"]
+        expected = theory.lif_rate(mu, p["V_th"], p["V_reset"], tau_m, p["t_ref"])
         # Each interval is the analytic one rounded up to the grid: at most one step longer.
         isi = 1000.0 / np.where(expected > 0, expected, np.nan)
         lower = np.where(expected > 0, np.floor(duration / (isi + 0.1)) - 1, 0)

@@ -37,9 +37,10 @@ from neurobridge import catalog
 from neurobridge.backend import ALL_PAIRS
 from neurobridge.registry import REFERENCE
 from neurobridge.testing import BackendConformance
+from neurobridge.testing.networks import single_on as _single
 
 from .. import networks
-from .test_brian2 import ALL_RECEPTORS, _single
+from .test_brian2 import ALL_RECEPTORS
 
 pytestmark = pytest.mark.requires_neuron
 
