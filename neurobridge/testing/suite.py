@@ -24,6 +24,7 @@ question                               truth
 ``test_synapse_psc_jumps``             static: every jump is the weight; tsodyks_markram: NEST 3.10's jumps
 ``test_tsodyks_markram_steady_state``  the Tsodyks-Markram recursion's fixed point
 ``test_stimulus_current``              each kind's definition, recovered step by step from ``V_m``
+``test_adex_delta_kicks_act_inside``  NEST 3.10's aeif_psc_delta, measured
 ``test_source_spikes_reach_a_target``  given times, the regular grid, Poisson statistics, on a target
                                        neuron's spikes (through the simulator)
 ``test_recording_options``             sample grids, neuron subsets, closed-form ``V_m`` under ``I_e``
@@ -410,6 +411,28 @@ class BackendConformance:
         tolerance = self.psp_tolerance["izhikevich"]
         np.testing.assert_allclose(result.trace("n", "V_m").to_numpy(), v, atol=tolerance)
         np.testing.assert_allclose(result.trace("n", "U_m").to_numpy(), u, atol=tolerance)
+
+    @pytest.mark.parametrize(("times", "weight", "spikes", "v_m"), truth.NEST_ADEX_DELTA_CASES,
+                             ids=["spike", "dropped-in-refractory", "after-refractory", "kept"])
+    def test_adex_delta_kicks_act_inside_their_step(self, times: tuple[float, ...], weight: float,
+                                                    spikes: tuple[float, ...], v_m: dict[float, float]) -> None:
+        """``adex × current_delta``: a kick is added and tested within the step it arrives, and dropped while
+        refractory, as NEST 3.10's aeif_psc_delta does (measured)."""
+        data = {"dt": 0.01, "duration": 6.0, "populations": {
+            "s": {"size": 1, "model": "spike_times", "params": {"times": list(times)}},
+            "n": {"size": 1, "model": "adex", "receptor": "current_delta", "params": {"t_ref": 2.0}}},
+            "projections": [{"source": "s", "target": "n", "connector": "one_to_one", "weight": weight,
+                             "delay": 0.1}],
+            "recordings": [{"population": "n", "variables": ["spikes", "V_m"]}]}
+        if not self.declares("pairs", ("adex", "current_delta")):
+            self.assert_refused("pairs", ("adex", "current_delta"))
+            return
+        self.need("the AdEx kicks", ("sources", "spike_times"), ("connectors", "one_to_one"), ("synapses", "static"))
+        result = self.simulate(data)
+        np.testing.assert_allclose(result.spikes.time_ms.to_numpy(), spikes, atol=1e-9)
+        trace = result.trace("n", "V_m")
+        for t, expected in v_m.items():
+            assert trace.loc[t] == pytest.approx(expected, abs=1e-3), (t, trace.loc[t])
 
     # -- synapses ------------------------------------------------------------------------------------
 

@@ -22,6 +22,18 @@ from .. import catalog
 #: five spikes 50 ms apart (measured on NEST, the first one the weight times U).
 NEST_TSODYKS_JUMPS = (45.0, 31.32799, 17.51689, 10.89934, 8.09687)
 
+#: Measured with NEST 3.10's aeif_psc_delta (NEST's defaults, t_ref 2 ms, dt 0.01 ms, delay 0.1 ms):
+#: ``(input times, weight, output spikes, {time: V_m})``. A kick over V_peak spikes in the step it arrives
+#: (stamped 1.1 ms, not 1.11); the neuron is then refractory through the step stamped 3.1 ms: a kick
+#: arriving there is dropped (no second spike, V_m relaxing from V_reset), one arriving at 3.19 ms spikes
+#: at once; a small kick arriving at 3.2 ms is kept.
+NEST_ADEX_DELTA_CASES = (
+    ((1.0,), 80.0, (1.1,), {1.11: -60.0, 3.19: -60.127}),
+    ((1.0, 3.0), 80.0, (1.1,), {3.19: -60.127}),
+    ((1.0, 3.09), 80.0, (1.1, 3.19), {3.19: -60.0, 3.2: -60.0}),
+    ((1.0, 3.1), 10.0, (), {3.19: -62.6, 3.2: -52.609}),
+)
+
 
 @dataclass(frozen=True)
 class Arrival:
