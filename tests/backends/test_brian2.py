@@ -15,8 +15,11 @@ import numpy as np
 import pytest
 
 import neurobridge as nb
+from neurobridge import catalog
 from neurobridge.registry import REFERENCE
 from neurobridge.testing import Agreement, BackendConformance
+from neurobridge.testing.suite import PAIRS
+from neurobridge.testing.truth import NEST_ADEX_DELTA_CASES
 
 from .. import networks
 
@@ -33,6 +36,12 @@ AGREEMENT = {"lif": Agreement(0.0, 1e-6), "lif_conductance": Agreement(0.0, 1e-5
              "adex": Agreement(1.0, 1e-4, window_ms=1.0, until_first_spike=True), "izhikevich": Agreement(0.0, 1e-9)}
 
 
+def _adex_slow(items: list[Any], membrane=lambda item: item[0]) -> list[Any]:
+    """AdEx on the numpy target runs its 16 times finer clock in Python: tens of seconds a question."""
+    return [pytest.param(item, id=item if isinstance(item, str) else "-".join(item),
+                         marks=[pytest.mark.slow] if membrane(item) == "adex" else []) for item in items]
+
+
 class TestBrian2(BackendConformance):
 
     backend = "brian2"
@@ -40,6 +49,24 @@ class TestBrian2(BackendConformance):
     spike_tolerance_ms = 0.0
     vm_tolerance_mv = 1e-3
     agreement = AGREEMENT
+
+    @pytest.mark.parametrize("pair", _adex_slow(PAIRS))
+    def test_psp_matches_its_truth(self, pair: tuple[str, str]) -> None:
+        super().test_psp_matches_its_truth(pair)
+
+    @pytest.mark.parametrize("pair", _adex_slow(PAIRS))
+    def test_single_neuron_agrees_with_reference(self, pair: tuple[str, str]) -> None:
+        super().test_single_neuron_agrees_with_reference(pair)
+
+    @pytest.mark.parametrize("membrane", _adex_slow(list(catalog.MEMBRANES), membrane=lambda item: item))
+    def test_membrane_fires_as_theory_says(self, membrane: str) -> None:
+        super().test_membrane_fires_as_theory_says(membrane)
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize(("times", "weight", "spikes", "v_m"), NEST_ADEX_DELTA_CASES)
+    def test_adex_delta_kicks_act_inside_their_step(self, times: tuple[float, ...], weight: float,
+                                                    spikes: tuple[float, ...], v_m: dict[float, float]) -> None:
+        super().test_adex_delta_kicks_act_inside_their_step(times, weight, spikes, v_m)
 
 
 def _skip(reason: str):
@@ -87,6 +114,7 @@ class CompiledTarget(TestBrian2):
     test_tsodyks_markram_steady_state = _skip(_SAME_CODE)
     test_psp_with_equal_time_constants_matches_its_limit = _skip(_SAME_CODE)
     test_spikes_in_one_step_are_all_delivered = _skip(_SAME_CODE)
+    test_adex_delta_kicks_act_inside_their_step = _skip(_SAME_CODE)
     test_cuba_rates_agree_with_reference = _skip("test_cuba_rates_on_every_target runs CUBA on this target")
 
 
