@@ -13,23 +13,25 @@ synapse models, every stimulus kind and every source kind. What the backend's
 :class:`~neurobridge.backend.Capabilities` declare is simulated and held to its truth; what they do
 not declare is asserted to be refused by validation, with the documented error, before anything runs.
 
-=====================================  ======================================================================
-question                               truth
-=====================================  ======================================================================
-``test_psp_matches_its_truth``         closed form (LIF × current receptors), ``solve_ivp`` (conductance LIF,
-                                       AdEx), NEST's forward Euler by hand (Izhikevich); receptor states in
-                                       closed form
-``test_membrane_fires_as_theory_says`` LIF: the analytic f-I curve; AdEx: ``solve_ivp``'s first spike;
-                                       Izhikevich: NEST's forward Euler by hand
-``test_synapse_psc_jumps``             static: every jump is the weight; tsodyks_markram: NEST 3.10's jumps
-``test_tsodyks_markram_steady_state``  the Tsodyks-Markram recursion's fixed point
-``test_stimulus_current``              each kind's definition, recovered step by step from ``V_m``
-``test_adex_delta_kicks_act_inside``  NEST 3.10's aeif_psc_delta, measured
-``test_source_spikes_reach_a_target``  given times, the regular grid, Poisson statistics, on a target
-                                       neuron's spikes (through the simulator)
-``test_recording_options``             sample grids, neuron subsets, closed-form ``V_m`` under ``I_e``
-``test_*_agrees_with_reference``       the NumPy reference (not asked of the reference itself)
-=====================================  ======================================================================
+==================================================  ==================================================
+question                                            truth
+==================================================  ==================================================
+``test_psp_matches_its_truth`` (every pair)         closed form (LIF × current receptors), ``solve_ivp``
+                                                    (conductance LIF, AdEx), NEST's forward Euler by hand
+                                                    (Izhikevich); receptor states in closed form
+``test_psp_with_equal_time_constants_...``          the closed form's limit ``w t exp(-t / tau) / C``
+``test_membrane_fires_as_theory_says``              LIF: the analytic f-I curve; AdEx: ``solve_ivp``'s
+                                                    first spike; Izhikevich: NEST's forward Euler
+``test_adex_delta_kicks_act_inside_their_step``     NEST 3.10's aeif_psc_delta, measured
+``test_synapse_psc_jumps`` (both synapses)          static: the weight; tsodyks_markram: NEST 3.10's jumps
+``test_tsodyks_markram_steady_state``               the Tsodyks-Markram recursion's fixed point
+``test_stimulus_current`` (every kind)              the kind's definition, recovered step by step from V_m
+``test_source_spikes_reach_a_target`` (every kind)  given times, the regular grid, Poisson statistics, on a
+                                                    target neuron's spikes (through the simulator)
+``test_spikes_in_one_step_are_all_delivered``       closed form (three arrivals in one step)
+``test_recording_options``                          sample grids, neuron subsets, closed-form V_m under I_e
+``test_*_agrees_with_reference``                    the NumPy reference (not asked of the reference itself)
+==================================================  ==================================================
 """
 
 from __future__ import annotations
