@@ -46,7 +46,7 @@ import pandas as pd
 import pytest
 
 from .. import catalog, registry, theory
-from ..backend import ALL_PAIRS
+from ..backend import ALL_PAIRS, Capabilities
 from ..errors import UnsupportedModelError
 from ..model import Network
 from ..realize import realize
@@ -259,7 +259,7 @@ class BackendConformance:
         return registry.simulate(Network.from_dict(data), backend=registry.REFERENCE)
 
     @property
-    def capabilities(self):
+    def capabilities(self) -> Capabilities:
         return registry.capabilities()[self.backend]
 
     def declares(self, kind: str, item: Any) -> bool:
