@@ -38,7 +38,19 @@ def test_tables_and_meta(result: nb.Result) -> None:
     # f-I: the neuron with the largest current fires most
     counts = result.spikes.groupby("neuron").size()
     assert counts[4] > counts[0] > 0
-    assert result.rates()["n"] == pytest.approx(len(result.spikes) / 5 / 0.1)
+
+
+def test_rates_are_a_hand_count_over_every_neuron_and_the_run() -> None:
+    """Known trains: 4 neurons with 3, 1, 0 and 2 spikes in 500 ms make 6 / 4 / 0.5 s = 3 Hz; a recorded
+    population that never fires is 0 Hz; one whose spikes are not recorded has no rate."""
+    data = {"dt": 0.1, "duration": 500.0, "populations": {
+        "known": {"size": 4, "model": "spike_times", "params": {"times": [[10.0, 20.0, 499.9], [250.0], [],
+                                                                          [0.1, 300.0]]}},
+        "silent": {"size": 3, "model": "lif"}, "unrecorded": {"size": 2, "model": "lif", "params": {"I_e": 500.0}}},
+        "recordings": [{"population": "known", "variables": ["spikes"]},
+                       {"population": "silent", "variables": ["spikes"]}]}
+    rates = nb.simulate(data).rates()
+    assert rates.to_dict() == {"known": 3.0, "silent": 0.0}
 
 
 def test_save_and_load_round_trip(result: nb.Result, tmp_path) -> None:

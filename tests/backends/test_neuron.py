@@ -36,10 +36,11 @@ import neurobridge as nb
 from neurobridge import catalog
 from neurobridge.backend import ALL_PAIRS
 from neurobridge.registry import REFERENCE
+from neurobridge.testing import BackendConformance
+from neurobridge.testing.networks import single_on as _single
 
 from .. import networks
-from .suite import BackendSuite
-from .test_brian2 import ALL_RECEPTORS, _single
+from .test_brian2 import ALL_RECEPTORS
 
 pytestmark = pytest.mark.requires_neuron
 
@@ -50,8 +51,9 @@ STATE_TOLERANCE = 1e-9
 ADEX_NETWORK_TOLERANCE = 1e-6
 
 
-class TestNeuron(BackendSuite):
-    """Every question answered exactly: identical spikes (tolerance 0) and V_m to 1e-9 mV."""
+class TestNeuron(BackendConformance):
+    """Every question answered exactly: identical spikes (tolerance 0) and V_m to 1e-9 mV (the suite's
+    default agreement, on every pair)."""
 
     backend = "neuron"
     spike_tolerance_ms = 0.0
@@ -167,17 +169,6 @@ def test_two_networks_in_one_process_give_each_alone_results() -> None:
 
 # -- every pair, against the reference ----------------------------------------------------------
 
-@pytest.mark.parametrize("receptor", ALL_RECEPTORS)
-@pytest.mark.parametrize("membrane", ["lif", "adex", "izhikevich"])
-def test_every_pair_agrees_with_reference_on_one_neuron(membrane: str, receptor: str) -> None:
-    """The suite's single-neuron drive (spike trains and a DC step) on every pair, every state recorded."""
-    data = _with_every_state(networks.single_neuron(receptor) if membrane == "lif" else _single(membrane, receptor),
-                             membrane, receptor)
-    result, reference = _run(data), _run(data, REFERENCE)
-    assert len(reference.spike_times("neuron", 0)) > 5
-    _assert_identical(result, reference)
-
-
 @pytest.mark.parametrize("receptor", ["conductance_exp", "conductance_alpha"])
 def test_conductance_feedforward_layer_agrees_with_reference(receptor: str) -> None:
     data = networks.feedforward(receptor)
@@ -272,37 +263,6 @@ def test_tsodyks_markram_agrees_with_reference() -> None:
     assert result.trace("cond", "g_ex", 0).max() < 0.9 * jumps  # depression acted
 
 
-def test_tsodyks_markram_psc_jumps_match_nest() -> None:
-    """Weight 100, U 0.45, tau_rec 750, tau_fac 50, 5 spikes 50 ms apart: NEST 3.10's jumps."""
-    times = [10.0, 60.0, 110.0, 160.0, 210.0]
-    data = {"dt": 0.1, "duration": 250.0, "populations": {
-        "input": {"size": 1, "model": "spike_times", "params": {"times": times}},
-        "cell": {"size": 1, "model": "lif", "receptor": "current_exp",
-                 "params": {**networks.LIF, "V_th": 1000.0, "tau_syn_ex": 2.0}}},
-        "projections": [{"source": "input", "target": "cell", "connector": "one_to_one", "weight": 100.0,
-                         "delay": 1.0, "synapse": {"tsodyks_markram": {"U": 0.45, "tau_rec": 750.0,
-                                                                       "tau_fac": 50.0}}}],
-        "recordings": [{"population": "cell", "variables": ["I_syn_ex"]}]}
-    current = _run(data).trace("cell", "I_syn_ex")
-    value = dict(zip(np.round(current.index.to_numpy() / 0.1).astype(int), current.to_numpy()))
-    arrivals = [int(round((t + 1.0) / 0.1)) for t in times]
-    jumps = [value[s] - value[s - 1] * np.exp(-0.1 / 2.0) for s in arrivals]
-    np.testing.assert_allclose(jumps, [45.0, 31.328, 17.517, 10.899, 8.097], atol=2e-3)
-
-
-def test_duplicate_source_spikes_in_one_step_are_all_delivered() -> None:
-    data = {"dt": 0.1, "duration": 20.0, "populations": {
-        "input": {"size": 1, "model": "spike_times", "params": {"times": [5.0, 5.0, 5.0, 8.0]}},
-        "neuron": {"size": 1, "model": "lif", "receptor": "current_delta",
-                   "params": {**networks.LIF, "V_th": 100.0}}},
-        "projections": [{"source": "input", "target": "neuron", "connector": "one_to_one", "weight": 1.0,
-                         "delay": 1.0}],
-        "recordings": [{"population": "neuron", "variables": ["V_m"]}]}
-    result, reference = _run(data), _run(data, REFERENCE)
-    _assert_identical(result, reference)
-    assert result.trace("neuron", "V_m").max() > -67.5
-
-
 def _stimulus_network(stimuli: list[dict[str, Any]], duration: float = 200.0) -> dict[str, Any]:
     return {"dt": 0.1, "duration": duration, "seed": 4, "populations": {
         "cells": {"size": 6, "model": "lif", "receptor": "current_exp", "params": networks.LIF,
@@ -350,28 +310,6 @@ def test_overlapping_stimuli_sum_as_the_reference_sums_them() -> None:
     data = _stimulus_network([s for kind in sorted(STIMULI) for s in STIMULI[kind]])
     result, reference = _run(data), _run(data, REFERENCE)
     _assert_identical(result, reference)
-
-
-def test_a_current_change_acts_from_the_next_step_as_in_nest() -> None:
-    """A 1000 pA step at 10 ms first moves V_m in the sample stamped 10.2 ms (NEST 3.10, delay dt)."""
-    data = {"dt": 0.1, "duration": 12.0, "populations": {"n": {"size": 1, "model": "lif"}},
-            "stimuli": [{"target": "n", "kind": "step", "times": [10.0], "amplitudes": [1000.0]}],
-            "recordings": [{"population": "n", "variables": ["V_m"]}]}
-    trace = _run(data).trace("n", "V_m")
-    moved = trace[trace != -70.0]
-    assert moved.index[0] == pytest.approx(10.2)
-
-
-def test_recording_interval_and_neuron_subsets_sample_like_the_reference() -> None:
-    data = networks.feedforward("current_alpha", n=20, duration=95.0)
-    data["recordings"] = [
-        {"population": "layer", "variables": ["V_m", "I_syn_ex"], "neurons": [3, 0, 7], "interval": 1.0},
-        {"population": "layer", "variables": ["I_syn_in"], "interval": 0.3},
-        {"population": "layer", "variables": ["spikes"]}]
-    result, reference = _run(data), _run(data, REFERENCE)
-    _assert_identical(result, reference)
-    assert sorted(result.states.time_ms.unique())[-1] == pytest.approx(95.0)
-    assert result.trace("layer", "I_syn_in", 0).index[:2].tolist() == pytest.approx([0.3, 0.6])
 
 
 def test_initial_values_of_every_state_reach_the_mechanisms() -> None:

@@ -1,7 +1,7 @@
 """The conformance suite on the reference backend (against theory)."""
 
-from .suite import BackendSuite
+from neurobridge.testing import BackendConformance
 
 
-class TestNumpy(BackendSuite):
+class TestNumpy(BackendConformance):
     backend = "numpy"
