@@ -66,9 +66,10 @@ def test_a_third_party_subclass_is_collected_and_runs(tmp_path: Path) -> None:
     counts = {kind: int(n) for n, kind in re.findall(r"(\d+) (passed|skipped|deselected|failed)", summary)}
     # Every pair twice (PSP, single neuron: 2 asked, 13 refused), the 3 membranes (LIF asked, 2 refused),
     # 2 synapses (static asked), 6 stimuli (2 asked), 3 sources (1 asked), equal taus, one-step delivery,
-    # recordings, the feed-forward layer's undeclared current_alpha refused; skipped, saying why: the steady
+    # recordings, the feed-forward layer's undeclared current_alpha refused, the 4 AdEx delta kicks refused
+    # (no adex); skipped, saying why: the steady
     # state twice, the feed-forward layer on the 2 declared pairs (no Poisson source); CUBA is slow.
-    assert counts == {"passed": 15 + 15 + 3 + 2 + 6 + 3 + 1 + 1 + 1 + 1, "skipped": 4, "deselected": 1}, out.stdout
+    assert counts == {"passed": 15 + 15 + 3 + 2 + 6 + 3 + 1 + 1 + 1 + 1 + 4, "skipped": 4, "deselected": 1}, out.stdout
     assert "SKIPPED [2] " in out.stdout and "tsodyks_markram is not declared" in out.stdout
     assert "the feed-forward layer needs sources poisson, connectors fixed_indegree, which small does not declare" \
         in out.stdout
