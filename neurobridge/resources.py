@@ -25,8 +25,10 @@ from .errors import NeurobridgeError
 from .model import Network, Population, Projection, Recording, Stimulus, synapse_count
 
 GIB = 1024.0**3
-#: Realized arrays per synapse (int64 source and target, float64 weight and delay) and the drawing's temporaries.
-REALIZED_BYTES_PER_SYNAPSE = 48.0
+#: Realized arrays per synapse (int32 source and target; a drawn weight adds a float64, drawn delays a small
+#: int; a scalar one costs nothing) and the drawing's temporaries: benchmarks/memory.py measures 9 bytes
+#: kept and a 27-byte peak per synapse for CUBA's fixed_probability with scalar weights and delays.
+REALIZED_BYTES_PER_SYNAPSE = 32.0
 #: A source spike while it is realized (int64 neuron, float64 time, sort order and copies).
 BYTES_PER_INPUT_SPIKE = 48.0
 #: A recorded sample: the backend's buffer and the long-format table (five columns).

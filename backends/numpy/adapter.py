@@ -39,9 +39,10 @@ class NumpyBackend(Backend):
             "spike_substeps": Option(64, int, "the most substeps an AdEx neuron takes in a spike's upswing "
                                      "(rounded down to a power of two)", Interval(1, 4096)),
         },
-        # Measured (benchmarks/memory.py): realized arrays aside, the engine peaks at ~94 bytes per
-        # synapse while it sorts and copies them into its CSR rows.
-        bytes_per_synapse=96.0, bytes_per_neuron=400.0,
+        # Measured (benchmarks/memory.py): realized arrays aside, the engine shares the pathways' arrays
+        # (peak ~7 bytes per synapse, CUBA); a fixed_indegree pathway is reordered once by sender (a sort
+        # order and reordered copies, ~21 bytes per synapse with drawn weights).
+        bytes_per_synapse=24.0, bytes_per_neuron=400.0,
         notes=(
             "NEST's update order and time stamps; exact propagators for lif × current receptors.",
             "AdEx and conductance LIF: RK4 with `substeps` per dt, synaptic state in closed form; AdEx "
