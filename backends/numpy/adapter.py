@@ -55,19 +55,22 @@ class NumpyBackend(Backend):
         return f"numpy {np.__version__}"
 
     def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         engine = build(lowered, options)
         recorders = state_recorders(lowered, engine)
-        built = time.perf_counter()
+        built, built_cpu = time.perf_counter(), time.process_time()
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging state is reported below
                 spikes = _loop(engine, recorders, lowered.n_steps)
         except Unstable as unstable:
             raise _diverged(lowered, engine, unstable) from None
-        finished = time.perf_counter()
+        finished, finished_cpu = time.perf_counter(), time.process_time()
         _check_final_state(lowered, engine)
-        return RunOutput(_spikes_by_population(lowered, engine, spikes),
-                         [r.trace(lowered.dt) for r in recorders], built - started, finished - built)
+        by_population = _spikes_by_population(lowered, engine, spikes)
+        traces = [r.trace(lowered.dt) for r in recorders]
+        meta = {"build_cpu_seconds": built_cpu - started_cpu, "run_cpu_seconds": finished_cpu - built_cpu,
+                "readback_seconds": time.perf_counter() - finished}
+        return RunOutput(by_population, traces, built - started, finished - built, meta)
 
 
 def _population_of(lowered: LoweredNetwork, group: str, local: int) -> tuple[str, int]:
