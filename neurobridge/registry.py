@@ -221,5 +221,6 @@ def _result(realized: RealizedNetwork, backend: str, adapter_class: type[Backend
     return Result(spikes_frame(output.spikes), states_frame(output.states), meta)
 
 
-__all__ = ["simulate", "seconds_accounted", "STAGES", "check_run", "get_backend", "available_backends", "backend_names", "capabilities",
+__all__ = ["simulate", "seconds_accounted", "STAGES",
+           "check_run", "get_backend", "available_backends", "backend_names", "capabilities",
            "check_supported", "did_you_mean"]

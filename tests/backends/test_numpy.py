@@ -1,5 +1,13 @@
 """The conformance suite on the reference backend (against theory)."""
 
+import numpy as np
+from neurobridge.backends.numpy.adapter import NumpyBackend
+from neurobridge.backends.numpy.translate import build
+
+import neurobridge as nb
+from neurobridge.lowering import lower
+
+from .. import networks
 from .suite import BackendSuite
 
 
@@ -9,15 +17,6 @@ class TestNumpy(BackendSuite):
 
 def test_the_engine_shares_the_realized_synapse_arrays() -> None:
     """CUBA's synapses come sender-ordered from fixed_probability: the CSR rows are the realized arrays."""
-    import numpy as np
-
-    import neurobridge as nb
-    from neurobridge.backends.numpy.adapter import NumpyBackend
-    from neurobridge.backends.numpy.translate import build
-    from neurobridge.lowering import lower
-
-    from .. import networks
-
     lowered = lower(nb.realize(nb.Network.from_dict(networks.cuba(2000))))
     engine = build(lowered, NumpyBackend.capabilities.defaults())
     by_source = sorted(lowered.pathways, key=lambda p: lowered.senders[p.source])
@@ -31,13 +30,6 @@ def test_the_engine_shares_the_realized_synapse_arrays() -> None:
 def test_fixed_indegree_rows_are_reordered_by_sender_and_deliver_every_weight() -> None:
     """A fixed_indegree pathway (drawn target by target) is reordered once: every synapse of a sender lands
     on its own target with its own weight and delay (the delivered sums, worked out from the arrays)."""
-    import numpy as np
-
-    import neurobridge as nb
-    from neurobridge.backends.numpy.adapter import NumpyBackend
-    from neurobridge.backends.numpy.translate import build
-    from neurobridge.lowering import lower
-
     data = {"dt": 0.1, "duration": 1.0, "seed": 3, "populations": {
         "a": {"size": 50, "model": "lif"}, "b": {"size": 40, "model": "lif"}},
         "projections": [{"source": "a", "target": "b", "connector": {"fixed_indegree": 10},
