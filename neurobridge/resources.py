@@ -155,9 +155,22 @@ def _mean(spec: Any) -> float:
     a = spec[kind]
     mean = {"normal": lambda: a["mean"], "uniform": lambda: (a["low"] + a["high"]) / 2,
             "linspace": lambda: (a["first"] + a["last"]) / 2, "gamma": lambda: a["shape"] * a["scale"],
-            "lognormal": lambda: math.exp(min(a["mean"] + a["sigma"] ** 2 / 2, 700.0))}[kind]()
+            "lognormal": lambda: math.exp(min(a["mean"] + a["sigma"] ** 2 / 2, 700.0)),
+            "truncated_normal": lambda: _truncated_normal_mean(**a)}[kind]()
     low, high = values.bounds(spec)
     return float(min(max(mean * spec.get("factor", 1.0), low), high))
+
+
+def _truncated_normal_mean(mean: float, std: float, low: float, high: float) -> float:
+    """The mean of a normal restricted to ``[low, high]``: ``mean + std (phi(a) - phi(b)) / (Phi(b) - Phi(a))``."""
+    if std == 0:
+        return mean
+    a, b = (low - mean) / std, (high - mean) / std
+
+    def density(x: float) -> float:
+        return math.exp(-x * x / 2) / math.sqrt(2 * math.pi) if math.isfinite(x) else 0.0
+
+    return mean + std * (density(a) - density(b)) / values.normal_mass(0.0, 1.0, a, b)
 
 
 def _projection(result: Estimate, network: Network, index: int, projection: Projection,
