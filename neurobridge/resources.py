@@ -110,8 +110,18 @@ def _max_delay_steps(network: Network) -> dict[str, int]:
     steps: dict[str, int] = {}
     for projection in network.projections:
         _, high = values.bounds(projection.delay)
+        if not math.isfinite(high):  # an unbounded distribution: its mean and 8 of its spreads
+            high = _mean(projection.delay) + 8.0 * _spread(projection.delay)
         steps[projection.target] = max(steps.get(projection.target, 1), int(math.ceil(high / network.dt)))
     return steps
+
+
+def _spread(spec: Any) -> float:
+    """A distribution's scale: the std of a normal, else its mean's magnitude."""
+    kind = values.kind_of(spec)
+    if kind in ("normal", "truncated_normal"):
+        return float(spec[kind]["std"]) * abs(spec.get("factor", 1.0))
+    return abs(_mean(spec))
 
 
 def _population(result: Estimate, network: Network, population: Population, per_neuron: float,

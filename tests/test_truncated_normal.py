@@ -92,3 +92,27 @@ def test_a_delay_that_can_be_below_dt_is_refused_before_drawing() -> None:
         nb.Network.from_dict(network(delay=delay))
     assert str(raised.value) == ("projections[0].delay must be at least dt (0.1 ms), got {'truncated_normal': "
                                  "{'mean': 1.5, 'std': 0.75, 'low': 0.0, 'high': inf}}.")
+
+
+def _driven(weight: Any, delay: Any) -> dict[str, Any]:
+    data = network(weight, delay)
+    data["duration"] = 200.0
+    data["populations"]["a"]["params"] = {"I_e": 400.0}
+    data["populations"]["a"]["initial"] = {"V_m": {"uniform": [-70.0, -55.0]}}
+    data["populations"]["b"]["params"] = {"I_e": 300.0}
+    data["recordings"] = [{"population": "a", "variables": ["spikes"]},
+                          {"population": "b", "variables": ["spikes", "V_m"], "neurons": [0, 1]}]
+    return data
+
+
+@pytest.mark.requires_nest
+def test_redrawn_weights_and_delays_give_nest_the_reference_spikes() -> None:
+    """The realized draws go to every backend: NEST spikes as the reference does, V_m equal to 1e-9 mV
+    (an unbounded delay distribution is also estimated for the memory check, not refused)."""
+    weight = {"truncated_normal": {"mean": 60.0, "std": 30.0, "low": 0.0, "high": math.inf}}
+    data = _driven(weight, DELAY)
+    reference, nest = (nb.simulate(data, backend=b) for b in ("numpy", "nest"))
+    assert (reference.spikes.population == "b").sum() > 30
+    columns = ["population", "neuron", "time_ms"]
+    assert reference.spikes[columns].reset_index(drop=True).equals(nest.spikes[columns].reset_index(drop=True))
+    np.testing.assert_allclose(reference.states.value.to_numpy(), nest.states.value.to_numpy(), atol=1e-9)
