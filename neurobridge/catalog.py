@@ -344,6 +344,10 @@ DISTRIBUTION_SPECS = (
     DistributionSpec("gamma", (Quantity("shape", "", allowed=POSITIVE), Quantity("scale", "", allowed=POSITIVE))),
     DistributionSpec("lognormal", (Quantity("mean", ""), Quantity("sigma", "", allowed=NON_NEGATIVE))),
     DistributionSpec("linspace", (Quantity("first", ""), Quantity("last", "")), random=False),
+    # NEST's ``nest.math.redraw(nest.random.normal(mean, std), min=low, max=high)``: a normal draw, redrawn
+    # while outside [low, high] (both included); ``low`` may be -inf and ``high`` inf.
+    DistributionSpec("truncated_normal", (Quantity("mean", ""), Quantity("std", "", allowed=NON_NEGATIVE),
+                                          Quantity("low", ""), Quantity("high", ""))),
 )
 DISTRIBUTION_OPTIONS = ("min", "max", "factor")
 

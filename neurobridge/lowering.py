@@ -65,7 +65,7 @@ import numpy as np
 
 from . import catalog, values
 from .model import Network, Projection, Recording, Stimulus, Synapse
-from .realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection
+from .realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection, shared
 
 CHANNELS = ("ex", "in")
 DELTA = "delta"
@@ -273,17 +273,23 @@ class Pathway:
 
     @property
     def shared_weight(self) -> float | None:
-        v = self.values
-        return float(v[0]) if v.size and np.all(v == v[0]) else None
+        return _one_value(self.values)
 
     @property
     def uniform_delay(self) -> int | None:
-        d = self.delay_steps
-        return int(d[0]) if d.size and np.all(d == d[0]) else None
+        d = _one_value(self.delay_steps)
+        return None if d is None else int(d)
 
     @property
     def name(self) -> str:
         return f"p{self.projection}_{self.channel}"
+
+
+def _one_value(array: np.ndarray) -> float | None:
+    """The value every entry has (a shared broadcast answers at once), else ``None``."""
+    if not array.size:
+        return None
+    return float(array[0]) if array.strides == (0,) or np.all(array == array[0]) else None
 
 
 @dataclass
@@ -418,8 +424,8 @@ class LoweredNetwork:
 
     def max_delay_steps(self, group: str) -> int:
         """The longest delay onto ``group`` (at least 1): the ring buffer a group needs."""
-        return max([int(p.delay_steps.max()) for p in self.pathways if p.group == group and p.delay_steps.size],
-                   default=1)
+        return max([int(p.delay_steps[:1].max() if p.delay_steps.strides == (0,) else p.delay_steps.max())
+                    for p in self.pathways if p.group == group and p.delay_steps.size], default=1)
 
     def pathways_onto(self, group: str) -> Iterator[Pathway]:
         return (p for p in self.pathways if p.group == group)
@@ -491,13 +497,13 @@ def sign_rule(receptor: str, weights: np.ndarray) -> dict[str, tuple[np.ndarray,
     if catalog.RECEPTOR_SPECS[receptor].kind == "delta":
         return {DELTA: (np.ones(weights.size, dtype=bool), weights)}
     inhibitory = weights < 0
-    added = np.abs(weights) if catalog.RECEPTOR_SPECS[receptor].kind == "conductance" else weights
+    conductance = catalog.RECEPTOR_SPECS[receptor].kind == "conductance"
+    added = np.abs(weights) if conductance and inhibitory.any() else weights
     return {"ex": (~inhibitory, added), "in": (inhibitory, added)}
 
 
 def _pathways(projection: RealizedProjection, group: PairGroup, dt: float,
               decision: NativeDecision | None) -> list[Pathway]:
-    steps = np.round(projection.delays / dt).astype(np.int64)
     synapse = _complete(projection.synapse)
     spec = projection.spec
     if decision is not None and decision.native:
@@ -506,10 +512,31 @@ def _pathways(projection: RealizedProjection, group: PairGroup, dt: float,
         empty = np.empty(0, dtype=np.int64)
         return [Pathway(projection.index, projection.source, projection.target, group.name, channel, empty, empty,
                         np.empty(0), np.empty(0), empty, synapse, spec, decision)]
-    return [Pathway(projection.index, projection.source, projection.target, group.name, channel,
-                    projection.sources[mask], projection.targets[mask], projection.weights[mask], added[mask],
-                    steps[mask], synapse, spec, decision)
-            for channel, (mask, added) in sign_rule(group.receptor, projection.weights).items() if mask.any()]
+    return [Pathway(projection.index, projection.source, projection.target, group.name, channel, *columns,
+                    synapse, spec, decision)
+            for channel, columns in _channel_columns(projection, group.receptor).items()]
+
+
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _channel_columns(projection: RealizedProjection, receptor: str) -> dict[str, Columns]:
+    """Per channel ``(pre, post, weights, values, delay_steps)`` under the sign rule, sharing the realized
+    arrays where a channel takes every synapse (one sign: the usual case) and copying only a split."""
+    weights = projection.weights
+    columns = (projection.sources, projection.targets, weights)
+    if weights.size and weights.strides == (0,):  # one shared weight: one channel, every synapse
+        (channel, (_, added)), = ((c, v) for c, v in sign_rule(receptor, weights[:1]).items() if v[0][0])
+        return {channel: (*columns, shared(added[0], weights.size), projection.delay_steps)}
+    out: dict[str, Columns] = {}
+    for channel, (mask, added) in sign_rule(receptor, weights).items():
+        if mask.all():
+            out[channel] = (*columns, added, projection.delay_steps)
+        elif mask.any():
+            steps = projection.delay_steps
+            out[channel] = (projection.sources[mask], projection.targets[mask], weights[mask], added[mask],
+                            steps[:int(mask.sum())] if steps.strides == (0,) else steps[mask])
+    return out
 
 
 def _sign_of(spec: Any) -> float:

@@ -47,7 +47,13 @@ class RealizedPopulation:
 
 @dataclass
 class RealizedProjection:
-    """Explicit connections: one entry per synapse, delays on the time grid (ms)."""
+    """Explicit connections: one entry per synapse, delays on the time grid.
+
+    Stored compactly (see :func:`compact_indices`): indices as ``int32`` where they fit, delays as
+    steps in the smallest unsigned integer that holds them, and a value every synapse shares (a
+    scalar weight or delay) as a read-only broadcast of one number, which costs no memory per
+    synapse. Read them as arrays; never write into them.
+    """
 
     index: int
     source: str
@@ -55,13 +61,56 @@ class RealizedProjection:
     sources: np.ndarray
     targets: np.ndarray
     weights: np.ndarray
-    delays: np.ndarray
+    #: Delays in steps of ``dt`` (NEST's ``delay_ms_to_steps``), at least 1.
+    delay_steps: np.ndarray
     synapse: Synapse
     spec: Projection
+    dt: float
 
     @property
     def n_synapses(self) -> int:
         return int(self.sources.size)
+
+    @property
+    def delays(self) -> np.ndarray:
+        """Delays in ms (float64, computed on each access: prefer :attr:`delay_steps`)."""
+        return self.delay_steps * self.dt
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the synapse arrays hold (a shared value counts once)."""
+        return sum(_held_bytes(a) for a in (self.sources, self.targets, self.weights, self.delay_steps))
+
+
+def _held_bytes(array: np.ndarray) -> int:
+    return array.itemsize if array.size and array.strides == (0,) else int(array.nbytes)
+
+
+def shared(value: float | int, n: int, dtype: Any = np.float64) -> np.ndarray:
+    """``n`` copies of one value as a read-only broadcast: an array to read, no memory per item."""
+    return np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
+
+
+def index_dtype(high: int) -> type[np.signedinteger]:
+    """``int32`` for indices below ``high`` when they fit, else ``int64``."""
+    return np.int32 if high <= np.iinfo(np.int32).max else np.int64
+
+
+def compact_indices(indices: np.ndarray, high: int) -> np.ndarray:
+    """Indices in ``[0, high)`` as :func:`index_dtype` (a view when they already are)."""
+    return np.asarray(indices).astype(index_dtype(high), copy=False)
+
+
+def compact_steps(steps: np.ndarray) -> np.ndarray:
+    """Non-negative step counts in the smallest unsigned integer type that holds them; one shared
+    value as a broadcast."""
+    if steps.size and steps.strides != (0,) and np.all(steps == steps.flat[0]):
+        steps = shared(steps.flat[0], steps.size, steps.dtype)
+    high = 0 if not steps.size else int(steps.flat[0]) if steps.strides == (0,) else int(steps.max())
+    dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if high <= np.iinfo(t).max)
+    if steps.strides == (0,) and steps.size:
+        return shared(steps.flat[0], steps.size, dtype)
+    return steps.astype(dtype, copy=False)
 
 
 @dataclass
@@ -243,20 +292,35 @@ def _projection(network: Network, index: int, projection: Projection,
     n_target = populations[projection.target].size
     autapses_possible = projection.source == projection.target
     sources, targets = connect(projection, n_source, n_target, autapses_possible, rng)
+    sources, targets = compact_indices(sources, n_source), compact_indices(targets, n_target)
     where = f"projections[{index}]"
-    weights = values.sample(projection.weight, sources.size, rng, f"{where}.weight")
-    if weights.size and np.abs(weights).max() > catalog.MAX_WEIGHT:
-        raise InvalidValueError(f"{where}.weight: a drawn weight of {weights[np.abs(weights).argmax()]:.4g} is "
+    n = sources.size
+    weights = _values(projection.weight, n, rng, f"{where}.weight")
+    distinct = _distinct(weights)
+    if distinct.size and np.abs(distinct).max() > catalog.MAX_WEIGHT:
+        raise InvalidValueError(f"{where}.weight: a drawn weight of {distinct[np.abs(distinct).argmax()]:.4g} is "
                                 f"beyond {catalog.MAX_WEIGHT:g} in magnitude; bound the distribution with min/max.")
-    delays = values.sample(projection.delay, sources.size, rng, f"{where}.delay")
+    delays = _distinct(_values(projection.delay, n, rng, f"{where}.delay"))
     # NEST's Time::delay_ms_to_steps: ld_round(ms * steps_per_ms), midpoints rounded up.
     steps = np.floor(delays * (1.0 / network.dt) + 0.5)
     if steps.size and steps.min() < 1:
         raise InvalidValueError(f"{where}.delay: a drawn delay of {delays.min():.4g} ms is below dt "
                                 f"({network.dt} ms); give the distribution a min of at least dt.")
-    return RealizedProjection(index, projection.source, projection.target, sources.astype(np.int64),
-                              targets.astype(np.int64), weights, steps * network.dt, projection.synapse,
-                              projection)
+    steps = compact_steps(steps if steps.size == n else np.broadcast_to(steps, (n,)))
+    return RealizedProjection(index, projection.source, projection.target, sources, targets, weights,
+                              steps, projection.synapse, projection, network.dt)
+
+
+def _distinct(array: np.ndarray) -> np.ndarray:
+    """The array, or its one value when it is a broadcast of one (so arithmetic on it costs nothing)."""
+    return array[:1] if array.size and array.strides == (0,) else array
+
+
+def _values(spec: Any, n: int, rng: np.random.Generator, where: str) -> np.ndarray:
+    """Per-synapse values of ``spec``: drawn, or one scalar shared by every synapse (no memory)."""
+    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+        return shared(float(spec), n)
+    return values.sample(spec, n, rng, where)
 
 
 def connect(projection: Projection, n_source: int, n_target: int, same_population: bool,
@@ -324,7 +388,8 @@ def _bernoulli(n_source: int, n_target: int, p: float, rng: np.random.Generator)
             chunks.append(positions)
             position = int(positions[-1])
         flat = np.concatenate(chunks)
-        flat = flat[flat < total]
+        del chunks
+        flat = flat[:np.searchsorted(flat, total)]  # positions increase: a view, not a copy
     return flat // n_target, flat % n_target
 
 

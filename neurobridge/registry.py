@@ -150,10 +150,39 @@ def simulate(network: Network | dict, backend: str = REFERENCE, *, memory_limit_
     options = check_run(network, backend, options, memory_limit_gb)
     started = time.perf_counter()
     realized = realize(network)
+    realized_at = time.perf_counter()
     lowered = lower(realized, adapter_class.capabilities.native, backend)
-    realize_seconds = time.perf_counter() - started
+    lowered_at = time.perf_counter()
     output = adapter_class().run(lowered, **options)
-    return _result(realized, backend, adapter_class, output, realize_seconds, options)
+    ran_at = time.perf_counter()
+    result = _result(realized, backend, adapter_class, output, lowered_at - started, options)
+    result.meta["seconds"] = seconds_accounted(output, realized_at - started, lowered_at - realized_at,
+                                               ran_at - lowered_at, time.perf_counter() - ran_at)
+    return result
+
+
+#: The stages of a run in ``meta["seconds"]``, in order; they add up to ``total``.
+STAGES = ("realize", "lower", "plan", "build", "compile", "run", "read_back", "other", "tables")
+
+
+def seconds_accounted(output: RunOutput, realize: float, lower: float, adapter: float,
+                      tables: float) -> dict[str, float]:
+    """Every second of a run by stage (:data:`STAGES`, then ``total``).
+
+    The core times ``realize``, ``lower`` and ``tables`` (the result's frames and metadata); the adapter
+    reports ``build`` and ``run`` and, in its ``meta``, ``plan_seconds``, ``compile_seconds`` and
+    ``readback_seconds``; ``other`` is what the adapter's call took beyond those (nothing it spends
+    goes unreported).
+    """
+    meta = output.meta
+    parts = {"realize": realize, "lower": lower, "plan": float(meta.get("plan_seconds", 0.0)),
+             "build": output.build_seconds, "compile": float(meta.get("compile_seconds", 0.0)),
+             "run": output.run_seconds, "read_back": float(meta.get("readback_seconds", 0.0))}
+    reported = sum(parts[k] for k in ("plan", "build", "compile", "run", "read_back"))
+    parts["other"] = adapter - reported
+    parts["tables"] = tables
+    parts["total"] = realize + lower + adapter + tables
+    return parts
 
 
 def check_finite(output: RunOutput, backend: str) -> None:
@@ -192,5 +221,6 @@ def _result(realized: RealizedNetwork, backend: str, adapter_class: type[Backend
     return Result(spikes_frame(output.spikes), states_frame(output.states), meta)
 
 
-__all__ = ["simulate", "check_run", "get_backend", "available_backends", "backend_names", "capabilities",
+__all__ = ["simulate", "seconds_accounted", "STAGES",
+           "check_run", "get_backend", "available_backends", "backend_names", "capabilities",
            "check_supported", "did_you_mean"]

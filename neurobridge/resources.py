@@ -25,8 +25,10 @@ from .errors import NeurobridgeError
 from .model import Network, Population, Projection, Recording, Stimulus, synapse_count
 
 GIB = 1024.0**3
-#: Realized arrays per synapse (int64 source and target, float64 weight and delay) and the drawing's temporaries.
-REALIZED_BYTES_PER_SYNAPSE = 48.0
+#: Realized arrays per synapse (int32 source and target; a drawn weight adds a float64, drawn delays a small
+#: int; a scalar one costs nothing) and the drawing's temporaries: benchmarks/memory.py measures 9 bytes
+#: kept and a 27-byte peak per synapse for CUBA's fixed_probability with scalar weights and delays.
+REALIZED_BYTES_PER_SYNAPSE = 32.0
 #: A source spike while it is realized (int64 neuron, float64 time, sort order and copies).
 BYTES_PER_INPUT_SPIKE = 48.0
 #: A recorded sample: the backend's buffer and the long-format table (five columns).
@@ -108,8 +110,18 @@ def _max_delay_steps(network: Network) -> dict[str, int]:
     steps: dict[str, int] = {}
     for projection in network.projections:
         _, high = values.bounds(projection.delay)
+        if not math.isfinite(high):  # an unbounded distribution: its mean and 8 of its spreads
+            high = _mean(projection.delay) + 8.0 * _spread(projection.delay)
         steps[projection.target] = max(steps.get(projection.target, 1), int(math.ceil(high / network.dt)))
     return steps
+
+
+def _spread(spec: Any) -> float:
+    """A distribution's scale: the std of a normal, else its mean's magnitude."""
+    kind = values.kind_of(spec)
+    if kind in ("normal", "truncated_normal"):
+        return float(spec[kind]["std"]) * abs(spec.get("factor", 1.0))
+    return abs(_mean(spec))
 
 
 def _population(result: Estimate, network: Network, population: Population, per_neuron: float,
@@ -153,9 +165,22 @@ def _mean(spec: Any) -> float:
     a = spec[kind]
     mean = {"normal": lambda: a["mean"], "uniform": lambda: (a["low"] + a["high"]) / 2,
             "linspace": lambda: (a["first"] + a["last"]) / 2, "gamma": lambda: a["shape"] * a["scale"],
-            "lognormal": lambda: math.exp(min(a["mean"] + a["sigma"] ** 2 / 2, 700.0))}[kind]()
+            "lognormal": lambda: math.exp(min(a["mean"] + a["sigma"] ** 2 / 2, 700.0)),
+            "truncated_normal": lambda: _truncated_normal_mean(**a)}[kind]()
     low, high = values.bounds(spec)
     return float(min(max(mean * spec.get("factor", 1.0), low), high))
+
+
+def _truncated_normal_mean(mean: float, std: float, low: float, high: float) -> float:
+    """The mean of a normal restricted to ``[low, high]``: ``mean + std (phi(a) - phi(b)) / (Phi(b) - Phi(a))``."""
+    if std == 0:
+        return mean
+    a, b = (low - mean) / std, (high - mean) / std
+
+    def density(x: float) -> float:
+        return math.exp(-x * x / 2) / math.sqrt(2 * math.pi) if math.isfinite(x) else 0.0
+
+    return mean + std * (density(a) - density(b)) / values.normal_mass(0.0, 1.0, a, b)
 
 
 def _projection(result: Estimate, network: Network, index: int, projection: Projection,

@@ -2,10 +2,11 @@
 
 A value specification is plain data: ``-65.0``, ``[1.0, 2.0, 3.0]``,
 ``{normal: {mean: 0, std: 1}, min: -2}``, ``{uniform: [0, 1]}``,
-``{gamma: {shape: 2, scale: 0.002}, factor: -1}``, ``{lognormal: {mean: 0, sigma: 1}}``
-or ``{linspace: [first, last]}``. :func:`check` validates one at description
-time (every number finite, every field known, the values it can take inside
-what the field allows); :func:`sample` turns it into an array with a seeded
+``{gamma: {shape: 2, scale: 0.002}, factor: -1}``, ``{lognormal: {mean: 0, sigma: 1}}``,
+``{truncated_normal: {mean: 1.5, std: 0.75, low: 0.1, high: .inf}}`` (NEST's ``redraw``: a value
+outside ``[low, high]`` is drawn again, where ``min``/``max`` clip it) or ``{linspace: [first, last]}``.
+:func:`check` validates one at description time (every number finite, every field known, the values
+it can take inside what the field allows); :func:`sample` turns it into an array with a seeded
 generator and refuses a draw that is not finite or beyond :data:`~.catalog.MAX_MAGNITUDE`.
 """
 
@@ -57,7 +58,35 @@ def _fields(kind: str, args: Any, where: str) -> dict[str, float]:
     missing = [n for n in names if n not in args]
     if missing:
         raise InvalidValueError(f"{where}.{kind} needs {', '.join(missing)}, got {args!r}.")
+    if kind == "truncated_normal":  # its bounds may be infinite: low -inf, high inf
+        low = -number(-args["low"], f"{where}.{kind}.low", infinite=True) if _is_number(args["low"]) else \
+            number(args["low"], f"{where}.{kind}.low")
+        high = number(args["high"], f"{where}.{kind}.high", infinite=True)
+        return {"mean": number(args["mean"], f"{where}.{kind}.mean"),
+                "std": number(args["std"], f"{where}.{kind}.std", spec.fields[1].allowed), "low": low, "high": high}
     return {q.name: number(args[q.name], f"{where}.{kind}.{q.name}", q.allowed) for q in spec.fields}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+#: NEST's redraw gives up on a value after 1000 redraws; a truncated normal must keep at least this share of
+#: its normal, so that never happens to any of millions of draws (0.95 ** 1000 is 5e-23).
+MIN_TRUNCATED_MASS = 0.05
+#: Rounds of redrawing in :func:`sample` (each keeps at least 5% of what is left outside): never reached.
+_MAX_REDRAW_ROUNDS = 10_000
+
+
+def normal_mass(mean: float, std: float, low: float, high: float) -> float:
+    """The probability that a normal of ``mean`` and ``std`` falls in ``[low, high]``."""
+    if std == 0:
+        return 1.0 if low <= mean <= high else 0.0
+
+    def cdf(x: float) -> float:
+        return 0.5 * math.erfc(-(x - mean) / (std * math.sqrt(2.0)))
+
+    return cdf(high) - cdf(low)
 
 
 def check(spec: Spec, where: str, allowed: Interval = ANY, size: int | None = None,
@@ -109,8 +138,16 @@ def _distribution(spec: dict, where: str) -> dict[str, Any]:
     for option in DISTRIBUTION_OPTIONS:
         if option in spec:
             canonical[option] = number(spec[option], f"{where}.{option}")
-    if kind == "uniform" and canonical[kind]["high"] < canonical[kind]["low"]:
-        raise InvalidValueError(f"{where}.uniform needs low <= high, got {canonical[kind]}.")
+    if kind in ("uniform", "truncated_normal") and canonical[kind]["high"] < canonical[kind]["low"]:
+        raise InvalidValueError(f"{where}.{kind} needs low <= high, got {canonical[kind]}.")
+    if kind == "truncated_normal":
+        a = canonical[kind]
+        mass = normal_mass(a["mean"], a["std"], a["low"], a["high"])
+        if mass < MIN_TRUNCATED_MASS:
+            raise InvalidValueError(
+                f"{where}.truncated_normal: a normal of mean {a['mean']:g} and std {a['std']:g} falls in "
+                f"[{a['low']:g}, {a['high']:g}] with probability {mass:.3g}; NEST redraws a value at most 1000 "
+                f"times, so the bounds must hold at least {MIN_TRUNCATED_MASS:g} of it.")
     if canonical.get("min", -math.inf) > canonical.get("max", math.inf):
         raise InvalidValueError(f"{where} needs min <= max, got min {canonical['min']:g} and "
                                 f"max {canonical['max']:g}.")
@@ -143,6 +180,8 @@ def bounds(spec: Spec) -> tuple[float, float]:
             low, high = sorted((args["first"], args["last"]))
         elif kind == "normal":
             low, high = (-math.inf, math.inf) if args["std"] > 0 else (args["mean"], args["mean"])
+        elif kind == "truncated_normal":
+            low, high = (args["low"], args["high"]) if args["std"] > 0 else (args["mean"], args["mean"])
         else:  # gamma, lognormal: (0, inf), never 0
             low, high = _TINY, math.inf
         factor = spec.get("factor", 1.0)
@@ -173,12 +212,28 @@ def sample(spec: Spec, n: int, rng: np.random.Generator, where: str = "a value")
             drawn = rng.gamma(a["shape"], a["scale"], n)
         elif kind == "lognormal":
             drawn = rng.lognormal(a["mean"], a["sigma"], n)
+        elif kind == "truncated_normal":
+            drawn = _redrawn_normal(a["mean"], a["std"], a["low"], a["high"], n, rng)
         else:
             drawn = np.linspace(a["first"], a["last"], n)
         drawn = drawn * spec.get("factor", 1.0)
     if "min" in spec or "max" in spec:
         drawn = np.clip(drawn, spec.get("min", -np.inf), spec.get("max", np.inf))
     return _checked_draws(drawn, where)
+
+
+def _redrawn_normal(mean: float, std: float, low: float, high: float, n: int,
+                    rng: np.random.Generator) -> np.ndarray:
+    """NEST's redraw, vectorised: draw ``n`` normals, then draw again every value outside ``[low, high]``."""
+    drawn = rng.normal(mean, std, n)
+    outside = np.flatnonzero((drawn < low) | (drawn > high))
+    for _ in range(_MAX_REDRAW_ROUNDS):
+        if not outside.size:
+            return drawn
+        fresh = rng.normal(mean, std, outside.size)
+        drawn[outside] = fresh
+        outside = outside[(fresh < low) | (fresh > high)]
+    raise AssertionError(f"values still outside [{low}, {high}] after {_MAX_REDRAW_ROUNDS} rounds of redrawing")
 
 
 def _checked_draws(drawn: np.ndarray, where: str) -> np.ndarray:

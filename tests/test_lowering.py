@@ -166,3 +166,15 @@ def test_delays_round_to_the_grid_as_nest_rounds_them() -> None:
             "projections": [{"source": "s", "target": "n", "connector": "one_to_one", "delay": delays}]}
     (pathway,) = lower(nb.realize(nb.Network.from_dict(data))).pathways
     assert pathway.delay_steps.tolist() == nest_steps.tolist()
+
+
+def test_pathways_share_the_realized_arrays_where_the_sign_rule_keeps_every_synapse() -> None:
+    from . import networks
+
+    realized = nb.realize(nb.Network.from_dict(networks.cuba(2000)))
+    pathways = lower(realized).pathways
+    assert [p.channel for p in pathways] == ["ex", "ex", "in", "in"]
+    for pathway, projection in zip(pathways, realized.projections):
+        assert pathway.pre is projection.sources and pathway.post is projection.targets
+        assert pathway.values.strides == (0,) and pathway.shared_weight == projection.spec.weight
+        assert pathway.uniform_delay == 1

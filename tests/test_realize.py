@@ -168,3 +168,35 @@ def test_current_traces() -> None:
     np.testing.assert_allclose(sine.amplitudes[5], 10.0 * np.sin(2 * np.pi * 50.0 * sine.times[5] / 1000.0))
     assert steps.times.tolist() == [0.1, 25.0, 50.0, 75.0] and steps.shared
     assert ramp.amplitudes[-1] == 0.0 and abs(ramp.amplitudes[-2] - 99.8) < 1e-9
+
+
+# -- compact arrays ----------------------------------------------------------------------------------
+
+def test_cuba_synapses_take_eight_bytes_each_a_scalar_weight_and_delay_none() -> None:
+    realized = realize(networks.cuba(2000))
+    for projection in realized.projections:
+        n = projection.n_synapses
+        assert projection.sources.dtype == np.int32 and projection.targets.dtype == np.int32
+        assert projection.weights.strides == (0,) and projection.delay_steps.strides == (0,)
+        assert projection.weights.tolist()[:2] == [projection.spec.weight] * 2
+        assert projection.delay_steps.dtype == np.uint8 and set(projection.delay_steps[:5].tolist()) == {1}
+        assert projection.nbytes == 8 * n + 8 + 1  # int32 pairs, one weight, one delay step
+    with pytest.raises(ValueError, match="read-only"):
+        realized.projections[0].weights[0] = 1.0
+
+
+def test_drawn_weights_stay_float64_and_drawn_delays_are_small_ints_in_nest_steps() -> None:
+    data = two_populations({"fixed_indegree": 20}, weight={"normal": {"mean": 2.0, "std": 0.5}},
+                           delay={"uniform": [0.1, 20.0]})
+    projection = realize(data).projections[0]
+    assert projection.weights.dtype == np.float64 and projection.weights.strides == (8,)
+    assert projection.weights.std() == pytest.approx(0.5, rel=0.05)
+    assert projection.delay_steps.dtype == np.uint8  # at most 200 steps
+    assert projection.delay_steps.min() >= 1 and projection.delay_steps.max() <= 200
+    np.testing.assert_allclose(projection.delays, projection.delay_steps * 0.1)
+    assert projection.nbytes == projection.n_synapses * (4 + 4 + 8 + 1)
+
+
+def test_delays_beyond_255_steps_take_two_bytes() -> None:
+    projection = realize(two_populations("one_to_one", 10, 10, delay={"uniform": [30.0, 40.0]})).projections[0]
+    assert projection.delay_steps.dtype == np.uint16 and projection.delay_steps.min() >= 300

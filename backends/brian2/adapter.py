@@ -125,10 +125,15 @@ class Brian2Backend(Backend):
 
     def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
         target = options["target"]
+        started = time.perf_counter()
         plan = translate.plan(lowered, options.get("methods"), options["adex_substeps"])
+        planned = time.perf_counter() - started
         if target == "cpp_standalone":
-            return _run_standalone(lowered, plan, options)
-        return _run_runtime(lowered, plan, target)
+            output = _run_standalone(lowered, plan, options)
+        else:
+            output = _run_runtime(lowered, plan, target)
+        output.meta["plan_seconds"] = planned
+        return output
 
     @classmethod
     def clear_standalone_builds(cls) -> None:
@@ -231,9 +236,11 @@ def _compile(lowered: LoweredNetwork, plan: Plan, key: str, base: str | None,
 
 def _output(lowered: LoweredNetwork, plan: Plan, built: Built, build_seconds: float, run_seconds: float,
             meta: dict[str, Any]) -> RunOutput:
+    started = time.perf_counter()
     _check_state(lowered, plan, built)
     spikes = read_spikes(lowered, plan, built.spike_monitors)
     states = read_states(built.recorders, lowered.n_steps, lowered.dt)
+    meta["readback_seconds"] = time.perf_counter() - started
     return RunOutput(spikes, states, build_seconds, run_seconds, meta)
 
 

@@ -97,8 +97,9 @@ class NestBackend(Backend):
             extra = simulate(nest, lowered)
             finished = time.perf_counter()
             spikes, states = read_spikes(recorders, lowered), read_states(recorders, lowered)
+            read_back = time.perf_counter() - finished
         meta = {"threads": int(nest.local_num_threads), "nest_min_delay_ms": float(nest.min_delay),
-                "nest_extra_simulated_ms": extra}
+                "nest_extra_simulated_ms": extra, "readback_seconds": read_back}
         return RunOutput(spikes, states, built_at - started, finished - built_at, meta)
 
 

@@ -119,9 +119,10 @@ class NeuronBackend(Backend):
             finished, finished_cpu = time.perf_counter(), time.process_time()
             check_state(lowered, built)
             spikes, states = read_spikes(recorders, lowered), read_states(recorders, lowered.dt)
+            read_back = time.perf_counter() - finished
             n_netcons = built.n_netcons
             del built, recorders  # the session drops the last references, then clears the event queue
-        meta = {"neuron_mechanisms": str(library), "neuron_netcons": n_netcons,
+        meta = {"neuron_mechanisms": str(library), "neuron_netcons": n_netcons, "readback_seconds": read_back,
                 "build_cpu_seconds": built_cpu - started_cpu, "run_cpu_seconds": finished_cpu - built_cpu}
         return RunOutput(spikes, states, built_at - started, finished - built_at, meta)
 

@@ -39,9 +39,10 @@ class NumpyBackend(Backend):
             "spike_substeps": Option(64, int, "the most substeps an AdEx neuron takes in a spike's upswing "
                                      "(rounded down to a power of two)", Interval(1, 4096)),
         },
-        # Measured (benchmarks/memory.py): realized arrays aside, the engine peaks at ~94 bytes per
-        # synapse while it sorts and copies them into its CSR rows.
-        bytes_per_synapse=96.0, bytes_per_neuron=400.0,
+        # Measured (benchmarks/memory.py): realized arrays aside, the engine shares the pathways' arrays
+        # (peak ~7 bytes per synapse, CUBA); a fixed_indegree pathway is reordered once by sender (a sort
+        # order and reordered copies, ~21 bytes per synapse with drawn weights).
+        bytes_per_synapse=24.0, bytes_per_neuron=400.0,
         notes=(
             "NEST's update order and time stamps; exact propagators for lif × current receptors.",
             "AdEx and conductance LIF: RK4 with `substeps` per dt, synaptic state in closed form; AdEx "
@@ -54,19 +55,22 @@ class NumpyBackend(Backend):
         return f"numpy {np.__version__}"
 
     def run(self, lowered: LoweredNetwork, **options: Any) -> RunOutput:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         engine = build(lowered, options)
         recorders = state_recorders(lowered, engine)
-        built = time.perf_counter()
+        built, built_cpu = time.perf_counter(), time.process_time()
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging state is reported below
                 spikes = _loop(engine, recorders, lowered.n_steps)
         except Unstable as unstable:
             raise _diverged(lowered, engine, unstable) from None
-        finished = time.perf_counter()
+        finished, finished_cpu = time.perf_counter(), time.process_time()
         _check_final_state(lowered, engine)
-        return RunOutput(_spikes_by_population(lowered, engine, spikes),
-                         [r.trace(lowered.dt) for r in recorders], built - started, finished - built)
+        by_population = _spikes_by_population(lowered, engine, spikes)
+        traces = [r.trace(lowered.dt) for r in recorders]
+        meta = {"build_cpu_seconds": built_cpu - started_cpu, "run_cpu_seconds": finished_cpu - built_cpu,
+                "readback_seconds": time.perf_counter() - finished}
+        return RunOutput(by_population, traces, built - started, finished - built, meta)
 
 
 def _population_of(lowered: LoweredNetwork, group: str, local: int) -> tuple[str, int]:

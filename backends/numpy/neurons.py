@@ -13,6 +13,7 @@ threshold is checked; refractory neurons are held at ``V_reset``.
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,10 @@ class Group:
     def read(self, variable: str) -> np.ndarray:
         raise NotImplementedError
 
+    def read_at(self, variable: str, index: np.ndarray) -> np.ndarray:
+        """``read(variable)[index]``; groups that compute a variable on reading compute only ``index``."""
+        return self.read(variable)[index]
+
 
 class LinearLIF(Group):
     """``lif`` × ``current_delta`` / ``current_exp`` / ``current_alpha``: NEST's ``iaf_psc_*``.
@@ -110,6 +115,12 @@ class LinearLIF(Group):
         self.X = np.array(rows, dtype=float)
         self.P = _linear_propagators(receptor, p, dt)  # (k, k) shared or (n, k, k)
         self.shared = self.P.ndim == 2
+        self.terms = _upper_terms(self.P) if self.shared else None
+        self.scratch = np.empty(n)
+        # With one refractory count R, the refractory neurons are those that spiked in the last R steps:
+        # kept as the last R spike arrays, so the clamp touches only them, never every neuron.
+        self.recent: deque[np.ndarray] | None = (
+            deque(maxlen=int(self.refractory)) if np.isscalar(self.refractory) and self.refractory >= 1 else None)
         self.inputs = {"current_delta": slice(0, 1), "current_exp": slice(1, 3),
                        "current_alpha": slice(3, 5)}[receptor]
         taus = np.stack([p["tau_syn_ex"], p["tau_syn_in"]]) if not self.delta else None
@@ -124,30 +135,72 @@ class LinearLIF(Group):
     def currents_changed(self) -> None:
         self._drive()
 
+    def _propagate(self) -> None:
+        """``X <- P X``: row by row in place for a shared ``P`` (upper triangular: row ``i`` reads rows
+        ``j >= i``, not yet updated), elementwise, so no BLAS call splits a 3-by-N product over threads."""
+        if self.terms is None:
+            self.X = np.einsum("nij,jn->in", self.P, self.X)
+            return
+        X, scratch = self.X, self.scratch
+        for i, diagonal, others in self.terms:
+            row = X[i]
+            row *= diagonal
+            for j, factor in others:
+                np.multiply(X[j], factor, out=scratch)
+                row += scratch
+
+    def _refractory(self, step: int) -> np.ndarray:
+        """The refractory neurons: indices (one count for all) or a mask."""
+        if self.recent is None:
+            return self.free_at > step
+        if not self.recent:
+            return np.empty(0, dtype=np.int64)
+        return self.recent[0] if len(self.recent) == 1 else np.concatenate(self.recent)
+
     def update(self, step: int) -> np.ndarray:
-        X = self.P @ self.X if self.shared else np.einsum("nij,jn->in", self.P, self.X)
+        self._propagate()
+        X = self.X
         y = X[0]
         if self.drive is not None:
             y += self.drive
         slot = self.buffer[step % self.slots]
-        refractory = self.free_at > step
+        refractory = self._refractory(step)
         if self.delta:
-            y += np.where(refractory, 0.0, slot[0])
+            arrived = slot[0]
+            arrived[refractory] = 0.0  # a refractory neuron drops delta inputs (the slot is cleared below)
+            y += arrived
         else:
             X[self.inputs] += slot if self.spike_factor is None else self.spike_factor * slot
         slot.fill(0.0)
-        np.copyto(y, self.v_reset, where=refractory)
-        self.X = X
+        if self.recent is None:
+            np.copyto(y, self.v_reset, where=refractory)
+        else:
+            y[refractory] = self.v_reset
         spiking = np.flatnonzero(y >= self.theta)
         if spiking.size:
             y[spiking] = _pick(self.v_reset, spiking)
             self.free_at[spiking] = step + 1 + _pick(self.refractory, spiking)
+        if self.recent is not None:
+            self.recent.append(spiking)
         return spiking
 
     def read(self, variable: str) -> np.ndarray:
         if variable == "V_m":
             return self.X[0] + self.E_L
         return self.X[1] if variable == "I_syn_ex" else self.X[2]
+
+    def read_at(self, variable: str, index: np.ndarray) -> np.ndarray:
+        if variable == "V_m":
+            return self.X[0, index] + _pick(self.E_L, index)
+        return self.read(variable)[index]
+
+
+def _upper_terms(P: np.ndarray) -> list[tuple[int, float, list[tuple[int, float]]]]:
+    """Per row ``i`` of an upper-triangular propagator: its diagonal and the nonzero ``(j, P[i, j])``, j > i."""
+    if np.any(np.tril(P, -1) != 0):
+        raise AssertionError("the propagator is not upper triangular")
+    return [(i, float(P[i, i]), [(j, float(P[i, j])) for j in range(i + 1, P.shape[0]) if P[i, j] != 0])
+            for i in range(P.shape[0])]
 
 
 def _compact_rows(values: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ class StateRecorder:
 
     def sample(self, step: int) -> None:
         if (step + 1) % self.selection.every == 0 and self.count < self.samples.shape[0]:
-            self.samples[self.count] = self.group.read(self.selection.variable)[self.selection.group_neurons]
+            self.samples[self.count] = self.group.read_at(self.selection.variable, self.selection.group_neurons)
             self.count += 1
 
     def trace(self, dt: float) -> StateTrace:

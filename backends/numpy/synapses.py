@@ -1,4 +1,4 @@
-"""Spike delivery: CSR rows keyed by sender, a ring buffer of ``max_delay + 1`` slots per group.
+"""Spike delivery: CSR rows per pathway keyed by sender, a ring buffer of ``max_delay + 1`` slots per group.
 
 A spike emitted in step ``s`` through a pathway of ``d`` steps lands in the slot
 the target group reads in step ``s + d``, its arrival step (:mod:`neurobridge.lowering`).
@@ -21,37 +21,71 @@ def rows(indptr: np.ndarray, senders: np.ndarray) -> np.ndarray:
     return np.arange(ends[-1]) + np.repeat(starts - ends + counts, counts)
 
 
-def csr(senders: np.ndarray, n_senders: int) -> tuple[np.ndarray, np.ndarray]:
-    """The order that sorts synapses by sender, and the row pointer."""
-    order = np.argsort(senders, kind="stable")
+def csr(senders: np.ndarray, n_senders: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """The order that sorts synapses by sender (``None`` when they already are), and the row pointer."""
+    ordered = senders.size < 2 or bool(np.all(senders[1:] >= senders[:-1]))
+    order = None if ordered else np.argsort(senders, kind="stable")
     indptr = np.zeros(n_senders + 1, dtype=np.int64)
     np.cumsum(np.bincount(senders, minlength=n_senders), out=indptr[1:])
     return order, indptr
 
 
-class StaticInbox:
-    """All static synapses onto one group, in one CSR keyed by the global sender index."""
+def _reordered(column: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+    """``column`` in CSR order: the same array when no reordering is needed or it is one shared value."""
+    if order is None or column.strides == (0,):
+        return column
+    return column[order]
 
-    def __init__(self, group: Group, senders: np.ndarray, offsets: np.ndarray, delays: np.ndarray,
-                 values: np.ndarray, n_senders: int):
-        order, self.indptr = csr(senders, n_senders)
-        self.offsets = offsets[order]
-        self.values = values[order]
-        self.delays = delays[order]
-        self.uniform_delay = int(delays[0]) if delays.size and np.all(delays == delays[0]) else None
+
+def _one(column: np.ndarray) -> float | int | None:
+    """The value of a column every synapse shares (a broadcast of one value), else ``None``."""
+    return column.flat[0].item() if column.size and column.strides == (0,) else None
+
+
+class StaticInbox:
+    """The static synapses of one pathway, in CSR rows keyed by the source population's neurons.
+
+    The rows share the lowered pathway's arrays (the realized ones) when its synapses are already
+    ordered by sender, as every connector but ``fixed_indegree`` draws them; otherwise they are
+    reordered once. A value every synapse shares (the weight, the delay) stays one number.
+    """
+
+    def __init__(self, group: Group, base: int, n_source: int, pre: np.ndarray, post: np.ndarray,
+                 channel_offset: int, delays: np.ndarray, values: np.ndarray):
+        order, self.indptr = csr(pre, n_source)
+        self.base, self.n_source = base, n_source
+        self.post = _reordered(post, order)
+        self.channel_offset = np.int64(channel_offset)
+        self.values = _reordered(values, order)
+        self.delays = _reordered(delays, order)
+        self.shared_value = _one(values)
+        self.uniform_delay = _one(delays)
         self.buffer = group.buffer.reshape(-1)  # a view: writes land in the group's ring buffer
         self.slot_size = group.buffer.shape[1] * group.buffer.shape[2]
         self.slots = group.slots
 
+    def local(self, senders: np.ndarray) -> np.ndarray:
+        """The senders (global indices) that belong to this pathway's source, as its local indices."""
+        local = senders - self.base
+        return local[(local >= 0) & (local < self.n_source)]
+
+    def targets(self, index: np.ndarray, step: int) -> np.ndarray:
+        """Where synapses ``index`` land in the ring buffer for a spike sent in ``step``."""
+        if self.uniform_delay is not None:
+            first = np.int64(((step + self.uniform_delay) % self.slots) * self.slot_size) + self.channel_offset
+            return self.post[index] + first
+        arrival = (self.delays[index].astype(np.int64) + step) % self.slots
+        return arrival * self.slot_size + self.channel_offset + self.post[index]
+
     def deliver(self, senders: np.ndarray, step: int) -> None:
-        index = rows(self.indptr, senders)
+        local = self.local(senders)
+        if not local.size:
+            return
+        index = rows(self.indptr, local)
         if not index.size:
             return
-        if self.uniform_delay is not None:
-            where = ((step + self.uniform_delay) % self.slots) * self.slot_size + self.offsets[index]
-        else:
-            where = ((step + self.delays[index]) % self.slots) * self.slot_size + self.offsets[index]
-        np.add.at(self.buffer, where, self.values[index])
+        value = self.shared_value if self.shared_value is not None else self.values[index]
+        np.add.at(self.buffer, self.targets(index, step), value)
 
 
 class TsodyksMarkramInbox(StaticInbox):
@@ -68,9 +102,9 @@ class TsodyksMarkramInbox(StaticInbox):
     multiplicity, as NEST's multiplicity events do.
     """
 
-    def __init__(self, group, senders, offsets, delays, values, n_senders, params, dt):
-        super().__init__(group, senders, offsets, delays, values, n_senders)
-        n = self.values.size
+    def __init__(self, group, base, n_source, pre, post, channel_offset, delays, values, params, dt):
+        super().__init__(group, base, n_source, pre, post, channel_offset, delays, values)
+        n = self.post.size
         self.U, self.tau_rec, self.tau_fac = params["U"], params["tau_rec"], params["tau_fac"]
         self.x = np.full(n, params.get("x", 1.0))
         self.u = np.full(n, params.get("u", self.U))
@@ -78,7 +112,9 @@ class TsodyksMarkramInbox(StaticInbox):
         self.dt = dt
 
     def deliver(self, senders: np.ndarray, step: int) -> None:
-        unique, multiplicity = np.unique(senders, return_counts=True)
+        unique, multiplicity = np.unique(self.local(senders), return_counts=True)
+        if not unique.size:
+            return
         index = rows(self.indptr, unique)
         if not index.size:
             return
@@ -93,5 +129,4 @@ class TsodyksMarkramInbox(StaticInbox):
         u = np.where(fresh, u, self.U + u * (1.0 - self.U) * u_decay)
         self.x[index], self.u[index], self.last[index] = x, u, t
         weights = self.values[index] * x * u * np.repeat(multiplicity, counts)
-        where = ((step + self.delays[index]) % self.slots) * self.slot_size + self.offsets[index]
-        np.add.at(self.buffer, where, weights)
+        np.add.at(self.buffer, self.targets(index, step), weights)

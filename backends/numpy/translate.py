@@ -2,9 +2,9 @@
 
 Each pair group of the lowered network is one group of flat state arrays
 (:mod:`.neurons`), so a network of two LIF populations costs one update per
-step. Senders keep the core's global indices; synapses become CSR rows keyed
-by them, and a spike lands in the target group's ring buffer at
-``arrival step * slot + channel * n + neuron``.
+step. Senders keep the core's global indices; each pathway's synapses become CSR
+rows keyed by its source's neurons (sharing the lowered arrays), and a spike
+lands in the target group's ring buffer at ``arrival step * slot + channel * n + neuron``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from neurobridge.lowering import DELTA, LoweredNetwork, Pathway
+from neurobridge.lowering import DELTA, LoweredNetwork
 
 from .neurons import Group, group_class
 from .synapses import StaticInbox, TsodyksMarkramInbox
@@ -56,31 +56,24 @@ def build(lowered: LoweredNetwork, options: dict[str, Any]) -> Engine:
     return engine
 
 
-Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-def _columns(lowered: LoweredNetwork, pathway: Pathway, group: Group) -> Columns:
-    """Sender, place in the ring buffer's slot, delay (steps) and value of every synapse of a pathway."""
-    member = lowered.groups[pathway.group].members[pathway.target]
-    return (lowered.senders[pathway.source] + pathway.pre,
-            CHANNEL_ROW[pathway.channel] * group.n + member.offset + pathway.post,
-            pathway.delay_steps, pathway.values)
-
-
 def _inboxes(lowered: LoweredNetwork, groups: dict[str, Group]) -> list[StaticInbox]:
-    static: dict[str, list[Columns]] = {}
+    """One inbox per pathway, sharing the pathway's arrays.
+
+    Pathways are delivered in the order of their source's sender index, so the spikes of one step reach
+    a target's slot in the order one sender-sorted table would add them (when two pathways from one
+    source population meet in one channel, their additions no longer interleave by sender).
+    """
     inboxes: list[StaticInbox] = []
-    for pathway in lowered.pathways:
+    for pathway in sorted(lowered.pathways, key=lambda p: lowered.senders[p.source]):
         group = groups[pathway.group]
-        senders, offsets, delays, values = _columns(lowered, pathway, group)
+        member = lowered.groups[pathway.group].members[pathway.target]
+        arguments = (group, lowered.senders[pathway.source], lowered.size(pathway.source), pathway.pre,
+                     pathway.post, CHANNEL_ROW[pathway.channel] * group.n + member.offset, pathway.delay_steps,
+                     pathway.values)
         if pathway.synapse.model == "tsodyks_markram":
-            inboxes.append(TsodyksMarkramInbox(group, senders, offsets, delays, values, lowered.n_senders,
-                                               pathway.synapse.params, lowered.dt))
+            inboxes.append(TsodyksMarkramInbox(*arguments, pathway.synapse.params, lowered.dt))
         else:
-            static.setdefault(pathway.group, []).append((senders, offsets, delays, values))
-    for name, parts in static.items():
-        senders, offsets, delays, values = (np.concatenate(column) for column in zip(*parts))
-        inboxes.append(StaticInbox(groups[name], senders, offsets, delays, values, lowered.n_senders))
+            inboxes.append(StaticInbox(*arguments))
     return inboxes
 
 
