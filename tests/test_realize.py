@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -43,15 +41,11 @@ def test_changing_one_projection_leaves_the_others_draws() -> None:
     assert np.array_equal(a.populations["inh"].initial["V_m"], b.populations["inh"].initial["V_m"])
 
 
-def test_16000_neurons_at_2_percent_realize_well_under_a_second() -> None:
-    network = nb.Network.from_dict(networks.cuba(16000))
-    nb.realize(network)  # warm up imports and caches
-    started = time.perf_counter()
-    realized = nb.realize(network)
-    elapsed = time.perf_counter() - started
+def test_16000_neurons_at_2_percent_draw_a_binomial_number_of_synapses() -> None:
+    """The count of a fixed_probability draw (its speed is benchmarks/memory.py's and brunel.py's to measure)."""
+    realized = nb.realize(nb.Network.from_dict(networks.cuba(16000)))
     expected = 16000 * 16000 * 0.005  # p is 0.02 * 4000 / 16000: the in-degree of CUBA at 4000
     assert abs(realized.n_synapses - expected) < 5 * np.sqrt(expected)
-    assert elapsed < 0.8, f"realization took {elapsed:.2f} s"
 
 
 def test_fixed_probability_degrees_are_binomial() -> None:

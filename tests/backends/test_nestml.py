@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -169,9 +168,8 @@ def test_install_again_after_every_reset() -> None:
 @needs_build
 def test_second_ensure_module_is_a_cache_hit() -> None:
     nestml.build_module(progress=None)  # built now or before
-    started = time.perf_counter()
     hit = nestml.build_module(progress=None)
-    assert not hit.built_now and time.perf_counter() - started < 0.5
+    assert not hit.built_now
     library = Path(nestml.ensure_module(progress=None) + ".so")
     assert library.is_file() and library.parent.parent == hit.path
     record = json.loads((hit.path / "build.json").read_text())
@@ -196,10 +194,8 @@ def test_broken_model_fails_with_stage_and_log_and_is_remembered(tmp_path: Path)
         assert "the generate stage failed (log: " in message
         log = Path(json.loads(record.read_text())["log"])
         assert "no_such_rate" in log.read_text() and "izhikevich_psc_exp_neurobridge" in log.read_text()
-        started = time.perf_counter()
         with pytest.raises(buildcache.BuildError) as again:  # remembered: no second build
             nestml.build_module(sources, progress=None)
-        assert time.perf_counter() - started < 2.0
         assert "the generate stage failed before" in str(again.value) and f"remove {record}" in str(again.value)
     finally:
         for path in record.parent.glob(f"{key}*"):
