@@ -175,7 +175,7 @@ class LinearLIF(Group):
         if self.recent is None:
             np.copyto(y, self.v_reset, where=refractory)
         else:
-            y[refractory] = self.v_reset
+            y[refractory] = _pick(self.v_reset, refractory)
         spiking = np.flatnonzero(y >= self.theta)
         if spiking.size:
             y[spiking] = _pick(self.v_reset, spiking)
