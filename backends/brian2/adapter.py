@@ -107,8 +107,8 @@ class Brian2Backend(Backend):
             "native: true: fixed_probability projections use connect(p=...); Poisson sources are "
             "groups firing on rand() < rate*dt in NEST's window (rate, start and stop reach a standalone "
             "binary through run_args); a fixed_indegree projection from an unrecorded native Poisson "
-            "source is a PoissonInput (its rate is compiled in); noise with scalar parameters is NEST's "
-            "noise_generator, each neuron drawing mean + std*randn() every noise dt (a run_regularly "
+            "source, or a one_to_one one, is a Poisson count per neuron and step (its rate is compiled "
+            "in); noise with scalar parameters is NEST's noise_generator, each neuron drawing mean + std*randn() every noise dt (a run_regularly "
             "operation; Brian2's xi would be white noise, a different process). Other native items use the "
             "realized arrays, with a NativeFallbackWarning naming each.",
         ),
@@ -289,7 +289,8 @@ def build(lowered: LoweredNetwork, plan: Plan, b2: Any, inline: bool = False) ->
     synapses = {s.name: _synapses(s, senders, groups, plan, clock, constants[s.target], b2)
                 for s in plan.synapses}
     spike_monitors, recorders = monitors(lowered, plan, groups, natives, clock, b2, relays)
-    objects = [*groups.values(), *senders.values(), *inputs, *synapses.values(), *spike_monitors.values(),
+    del inputs  # contained in their groups (run_regularly)
+    objects = [*groups.values(), *senders.values(), *synapses.values(), *spike_monitors.values(),
                *(r.monitor for r in recorders)]
     return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders, natives,
                  constants)
@@ -345,8 +346,12 @@ def _relay(group: GroupPlan, neurons: Any, clock: Any, b2: Any) -> Any:
 
 
 def _poisson_input(plan: translate.PoissonInputPlan, group: GroupPlan, neurons: Any, b2: Any) -> Any:
+    """A Poisson count per neuron and step, ``poisson(n rate dt)``, as NEST's ``poisson_generator`` sends it
+    (Brian2's ``PoissonInput`` draws a binomial ``(n, rate dt)``: at most ``n`` per step, and refused
+    when ``rate dt > 1``)."""
     variable, weight = translate.poisson_input(group.membrane, group.receptor, plan, group.fine)
-    return b2.PoissonInput(neurons, variable, plan.n, plan.rate * b2.Hz, weight=weight, when=plan.when)
+    code = f"{variable} += ({weight}) * poisson({plan.n * plan.rate!r} * Hz * dt)"  # dt: the group's own
+    return neurons.run_regularly(code, when=plan.when, name=plan.name)
 
 
 def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any], network: Plan,

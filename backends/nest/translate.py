@@ -314,8 +314,16 @@ def _spike_generators(nest: ModuleType, schedule: SourceSchedule, dt: float, ear
     neuron's does; ``earlier`` steps sooner for a relay, whose parrot adds one step.
     """
     generators = nest.Create("spike_generator", schedule.size)
-    stamps = (schedule.steps + 1 - earlier) * dt
-    generators.set([{"spike_times": train} for train in _trains(schedule.neurons, stamps, schedule.size)])
+    steps, neurons, counts = schedule.events()  # one event per (step, neuron), with its multiplicity
+    stamps = (steps + 1 - earlier) * dt
+    order = np.argsort(neurons, kind="stable")  # events are sorted by step: each train stays sorted
+    bounds = np.searchsorted(neurons[order], np.arange(1, schedule.size))
+    trains = np.split(stamps[order], bounds)
+    if counts.size and counts.max() > 1:
+        multiplicities = np.split(counts[order].astype(float), bounds)
+        generators.set([{"spike_times": t, "spike_multiplicities": m} for t, m in zip(trains, multiplicities)])
+    else:
+        generators.set([{"spike_times": t} for t in trains])
     return generators
 
 
