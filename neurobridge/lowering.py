@@ -65,7 +65,6 @@ import numpy as np
 
 from . import catalog, values
 from .model import Network, Projection, Recording, Stimulus, Synapse
-
 from .realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection, SpikeEvents
 from .realize import source as realize_source
 

@@ -106,11 +106,12 @@ class Brian2Backend(Backend):
             "cpp_standalone compiles once per structure; values reach the binary through run_args.",
             "native: true: fixed_probability projections use connect(p=...); Poisson sources are "
             "groups firing on rand() < rate*dt in NEST's window (rate, start and stop reach a standalone "
-            "binary through run_args); a fixed_indegree projection from an unrecorded native Poisson "
-            "source, or a one_to_one one, is a Poisson count per neuron and step (its rate is compiled "
-            "in); noise with scalar parameters is NEST's noise_generator, each neuron drawing mean + std*randn() every noise dt (a run_regularly "
-            "operation; Brian2's xi would be white noise, a different process). Other native items use the "
-            "realized arrays, with a NativeFallbackWarning naming each.",
+            "binary through run_args); a fixed_indegree or one_to_one projection from an unrecorded "
+            "native Poisson source is a Poisson count per neuron and step (its rate is compiled in); "
+            "noise with scalar parameters is NEST's noise_generator, each neuron drawing "
+            "mean + std*randn() every noise dt (a run_regularly operation; Brian2's xi would be white "
+            "noise, a different process). Other native items use the realized arrays, with a "
+            "NativeFallbackWarning naming each.",
         ),
     )
     #: Compiled standalone builds by structure hash (most recent last), reused by later runs.

@@ -59,7 +59,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurobridge import catalog
-from neurobridge.lowering import CurrentSchedule, LoweredNetwork, PairGroup, Pathway, sign_rule
+from neurobridge.lowering import CurrentSchedule, LoweredNetwork, PairGroup, Pathway, poisson_input_trains, sign_rule
 from neurobridge.propagators import lif_propagators
 
 # -- names and units -------------------------------------------------------------------------------
