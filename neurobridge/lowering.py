@@ -65,7 +65,7 @@ import numpy as np
 
 from . import catalog, values
 from .model import Network, Projection, Recording, Stimulus, Synapse
-from .realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection, SpikeEvents
+from .realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection, SpikeEvents, draw_projection
 from .realize import source as realize_source
 
 CHANNELS = ("ex", "in")
@@ -500,6 +500,10 @@ def lower(realized: RealizedNetwork, support: NativeSupport = NativeSupport(), b
             if name not in natives:
                 sources[name] = SourceSchedule(name, population.size, _realized_spikes(realized, population))
     locate = {m.population: group for group in groups.values() for m in group.members.values()}
+    for index in range(len(network.projections)):
+        decision = decisions.get(f"projections[{index}]")
+        if decision is None or not decision.native:
+            draw_projection(realized, index)  # a native one the backend cannot draw: drawn now
     pathways = [pathway for projection in realized.projections
                 for pathway in _pathways(projection, locate[projection.target], realized.dt,
                                          decisions.get(f"projections[{projection.index}]"))]

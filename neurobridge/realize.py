@@ -132,6 +132,8 @@ class RealizedProjection:
     delays: np.ndarray
     synapse: Synapse
     spec: Projection
+    #: False for a ``native: true`` projection: nothing drawn (the arrays are empty).
+    drawn: bool = True
 
     @property
     def n_synapses(self) -> int:
@@ -200,7 +202,8 @@ def stream(seed: int, label: str) -> np.random.Generator:
 def realize(network: Network) -> RealizedNetwork:
     """Draw every random quantity of ``network``; the same seed gives bit-identical arrays."""
     populations = {name: _population(network, p) for name, p in network.populations.items()}
-    projections = [_projection(network, i, p, populations) for i, p in enumerate(network.projections)]
+    projections = [_projection(network, i, p, populations) if not p.native else _undrawn(i, p)
+                   for i, p in enumerate(network.projections)]
     currents = [_current(network, i, s, populations[s.target]) for i, s in enumerate(network.stimuli)]
     return RealizedNetwork(network, populations, projections, currents)
 
@@ -357,6 +360,21 @@ _TRAINS = {"spike_times": _given, "regular": _regular}
 
 
 # -- projections ---------------------------------------------------------------------------------
+
+def _undrawn(index: int, projection: Projection) -> RealizedProjection:
+    empty = np.empty(0, dtype=np.int64)
+    return RealizedProjection(index, projection.source, projection.target, empty, empty, np.empty(0), np.empty(0),
+                              projection.synapse, projection, drawn=False)
+
+
+def draw_projection(realized: RealizedNetwork, index: int) -> RealizedProjection:
+    """Projection ``index`` drawn (a native one a backend cannot draw: the connections a realized run has)."""
+    projection = realized.projections[index]
+    if not projection.drawn:
+        projection = _projection(realized.network, index, projection.spec, realized.populations)
+        realized.projections[index] = projection
+    return projection
+
 
 def _projection(network: Network, index: int, projection: Projection,
                 populations: Mapping[str, RealizedPopulation]) -> RealizedProjection:
