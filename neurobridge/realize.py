@@ -324,35 +324,94 @@ def poisson_events(rate: np.ndarray, params: Mapping[str, Any], dt: float, n_ste
                    rng: np.random.Generator) -> SpikeEvents:
     """Independent Poisson trains as a count per step per neuron, as NEST's ``poisson_generator`` sends them.
 
-    Each active step gives neuron ``i`` a Poisson(``rate_i dt``) count. Drawn by blocks of steps,
-    vectorised: a neuron's count over a block is Poisson(``rate_i dt L``) and its spikes fall on the
-    block's steps uniformly and independently, which is the same law; a dense count array per block
-    then yields the events. No per-spike Python work.
+    Each active step gives neuron ``i`` a Poisson(``rate_i dt``) count, drawn by blocks of steps and
+    vectorised, with no per-spike Python work. A few distinct rates of at least
+    :data:`DENSE_MEAN` spikes per step draw every count from one 64-bit random word through a table
+    of the Poisson distribution (:class:`_PoissonTable`); sparse or many-valued rates draw each
+    neuron's count over the block and place its spikes on the block's steps uniformly, which is the
+    same law. Either way a dense count array per block yields the events.
     """
     n = rate.size
     first, end = poisson_steps(params, dt, n_steps)
     lam = np.asarray(rate, dtype=float) * dt / 1000.0
+    distinct, column = np.unique(lam, return_inverse=True)
+    dense = distinct.size <= 16 and float(lam.mean()) >= DENSE_MEAN and float(lam.max()) <= 1000.0
+    tables = [_PoissonTable(value) for value in distinct] if dense else []
+    groups = [np.flatnonzero(column == k) for k in range(distinct.size)] if distinct.size > 1 else []
     block = max(1, POISSON_BLOCK_CELLS // max(n, 1))
     per_step = np.zeros(n_steps + 1, dtype=np.int64)  # events per stamp step
     neurons, counts = [], []
-    index = np.arange(n, dtype=np.int32)
     for start in range(first, end, block):
         length = min(block, end - start)
-        totals = rng.poisson(lam * length)
-        spikes = int(totals.sum())
-        if not spikes:
+        if dense:
+            cells = _dense_counts(tables, groups, length, n, rng)
+        else:
+            cells = _sparse_counts(lam, length, rng)
+        where = np.flatnonzero(cells)
+        if not where.size:
             continue
-        cells = rng.integers(0, length, size=spikes, dtype=np.int32) * np.int64(n) + np.repeat(index, totals)
-        dense = np.bincount(cells, minlength=length * n)
-        where = np.flatnonzero(dense)
         per_step[start + 1:start + 1 + length] = np.bincount(where // n, minlength=length)
         neurons.append((where % n).astype(np.int32))
-        counts.append(dense[where])
+        counts.append(cells.reshape(-1)[where])
     pointer = np.zeros(n_steps + 2, dtype=np.int64)
     np.cumsum(per_step, out=pointer[1:])
     flat = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
     return SpikeEvents(n, dt, pointer, np.concatenate(neurons) if neurons else np.empty(0, dtype=np.int32),
                        _narrow(flat))
+
+
+#: Mean spikes per step and neuron from which counts are drawn cell by cell (below: spike by spike).
+DENSE_MEAN = 0.05
+
+
+class _PoissonTable:
+    """Poisson(``mean``) counts from uniform 64-bit words ``r``: the count is the number of thresholds
+    ``floor(2^64 P(X <= k))`` at or below ``r``. A 65536-entry table on the top 16 bits answers all
+    but the few words whose bin holds a threshold; those are looked up exactly."""
+
+    AMBIGUOUS = np.uint16(0xFFFF)
+
+    def __init__(self, mean: float):
+        from scipy.stats import poisson
+
+        k = np.arange(int(mean + 40.0 * math.sqrt(mean) + 40.0))
+        cdf = poisson.cdf(k, mean) if mean > 0 else np.ones(k.size)
+        below = cdf[cdf < 1.0]
+        self.thresholds = np.array([min(int(c * 2.0 ** 64), 2 ** 64 - 1) for c in below], dtype=np.uint64)
+        edges = np.arange(1 << 16, dtype=np.uint64) << np.uint64(48)
+        low = np.searchsorted(self.thresholds, edges, side="right")
+        high = np.searchsorted(self.thresholds, edges + np.uint64((1 << 48) - 1), side="right")
+        self.table = np.where(low == high, low, int(self.AMBIGUOUS)).astype(np.uint16)
+
+    def draw(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        words = rng.bit_generator.random_raw(shape)
+        counts = self.table[words >> np.uint64(48)]
+        ambiguous = np.flatnonzero(counts == self.AMBIGUOUS)
+        if ambiguous.size:
+            counts.reshape(-1)[ambiguous] = np.searchsorted(self.thresholds, words.reshape(-1)[ambiguous],
+                                                            side="right")
+        return counts
+
+
+def _dense_counts(tables: list[_PoissonTable], groups: list[np.ndarray], length: int, n: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """``(length, n)`` counts, one table per distinct rate."""
+    if len(tables) == 1:
+        return tables[0].draw((length, n), rng)
+    counts = np.empty((length, n), dtype=np.uint16)
+    for table, columns in zip(tables, groups):
+        counts[:, columns] = table.draw((length, columns.size), rng)
+    return counts
+
+
+def _sparse_counts(lam: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    """``(length, n)`` counts from each neuron's count over the block, its spikes on uniform steps."""
+    n = lam.size
+    totals = rng.poisson(lam * length)
+    spikes = int(totals.sum())
+    cells = rng.integers(0, length, size=spikes, dtype=np.int32) * np.int64(n) + np.repeat(
+        np.arange(n, dtype=np.int32), totals)
+    return np.bincount(cells, minlength=length * n).reshape(length, n)
 
 
 #: How each source model's spikes are realized (``poisson``: :func:`poisson_events`).
