@@ -17,7 +17,7 @@ Contenders, in one run, repeats interleaved and the fastest counted:
 Prints build and run seconds, total/hand-written ratios, rates and the share of the total a
 realized run spends drawing the input spikes.
 
-Usage: python benchmarks/brunel.py [--ne 2000] [--large] [--repeat 2] [--skip brian2] [--duration 1000]
+Usage: python benchmarks/brunel.py [--ne 2000] [--large] [--repeat 2] [--skip brian2-realized] [--duration 1000]
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def description(ne: int, duration: float, native: bool, seed: int = 1) -> dict[s
         "populations": {"E": {"size": ne, **neuron}, "I": {"size": ni, **neuron},
                         "ext_E": {"size": ne, "model": "poisson", "params": {"rate": rate}, "native": native},
                         "ext_I": {"size": ni, "model": "poisson", "params": {"rate": rate}, "native": native}},
-        "projections": [projection("E", "E", {"fixed_indegree": ce}, J), projection("E", "I", {"fixed_indegree": ce}, J),
+        "projections": [projection("E", "E", {"fixed_indegree": ce}, J),
+                        projection("E", "I", {"fixed_indegree": ce}, J),
                         projection("I", "E", {"fixed_indegree": ci}, -G * J),
                         projection("I", "I", {"fixed_indegree": ci}, -G * J),
                         projection("ext_E", "E", "one_to_one", J), projection("ext_I", "I", "one_to_one", J)],
@@ -172,7 +173,8 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="NE 8000, the paper's size")
     parser.add_argument("--duration", type=float, default=1000.0, help="ms of biological time")
     parser.add_argument("--repeat", type=int, default=2, help="interleaved rounds; the fastest run counts")
-    parser.add_argument("--skip", default="", help="comma-separated: brian2, nest, numpy, realized")
+    parser.add_argument("--skip", default="", help="comma-separated: brian2, nest, numpy, realized, "
+                        "<backend>-realized")
     args = parser.parse_args()
     ne = 8000 if args.large else args.ne
     skip = set(filter(None, args.skip.split(",")))
@@ -185,7 +187,7 @@ def main() -> None:
         if backend in skip:
             continue
         for native in (True, False):
-            if not native and "realized" in skip:
+            if not native and ("realized" in skip or f"{backend}-realized" in skip):
                 continue
             label = f"neurobridge {backend} {'native' if native else 'realized'}"
             contenders[label] = (lambda b=backend, n=native: neurobridge_run(ne, args.duration, b, n))

@@ -72,7 +72,7 @@ class PoissonDrive:
         self.delay = int(round(float(pathway.spec.delay) / lowered.dt))
         self.rng = stream(lowered.network.seed, f"numpy-native:projections[{pathway.projection}]")
         self.block = max(1, BLOCK_CELLS // max(size, 1))
-        self.counts = np.empty((0, size))
+        self.counts: np.ndarray = np.empty((0, size))
         self.block_start = 0
         self.buffer, self.slots = group.buffer, group.slots
 
