@@ -35,7 +35,10 @@ Pathways (:class:`Pathway`)
 Sources (:class:`SourceSchedule`)
     A realized source spike stamped ``t`` is emitted in step ``t / dt - 1``, so it
     travels like a neuron's spike stamped ``t``. Spikes of one source neuron in one
-    step are one event of that multiplicity.
+    step are one event of that multiplicity; the schedule keeps them so (a pointer per
+    step, a neuron and a multiplicity per event), never one float per spike. A Poisson
+    source emits in the steps whose stamps lie in ``(start, stop]``, a Poisson count per
+    step and neuron (NEST's ``poisson_generator``).
 Currents (:class:`CurrentSchedule`)
     A piecewise-constant current changes at ``change_steps`` (``T / dt`` for a
     change at ``T``, at least 1): the new value is read at the end of that step
@@ -51,7 +54,12 @@ Spikes
 Native
     ``native: true`` asks a simulator to draw an item itself. The core decides, from
     the backend's :class:`NativeSupport`, which items it draws (:class:`NativeDecision`):
-    the rest run on the realized arrays and warn once, naming the field.
+    the rest run on the realized arrays and warn once, naming the field. Realization
+    draws nothing for a native source or projection; the arrays of one the backend
+    cannot draw are drawn here, from the item's own stream (the same as a realized run).
+    A ``one_to_one`` or ``fixed_indegree`` projection from an unrecorded native Poisson
+    source becomes a Poisson input (``poisson_input``): each target a Poisson count of
+    ``n rate dt`` per step, the source not simulated.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ item (a population's parameters, a source's trains, a projection, a
 stimulus) draws from its own stream, derived from the seed and the item's
 name, so changing one part of a network leaves the others' draws as they
 were. Sampling is vectorised: no Python loop over neurons or synapses.
+Source spikes are stored as :class:`SpikeEvents` (per step, the neurons that
+spike and how often); a ``native: true`` source or projection is not drawn
+at all (the lowering draws it if the backend cannot).
 """
 
 from __future__ import annotations
