@@ -142,17 +142,17 @@ def brian2_script(ne: int, duration: float, target: str = "numpy") -> Row:
     ni, ce, ci, _, nu_th = sizes(ne)
     n = ne + ni
     rng = np.random.default_rng(1)
-    namespace = {"tau": TAU_M * b2.ms, "theta": THETA * b2.mV, "vr": V_RESET * b2.mV, "J": J * b2.mV,
-                 "JI": -G * J * b2.mV}
+    namespace = {"tau": TAU_M * b2.ms, "theta": THETA * b2.mV, "vr": V_RESET * b2.mV, "w_e": J * b2.mV,
+                 "w_i": -G * J * b2.mV}
     group = b2.NeuronGroup(n, "dv/dt = -v/tau : volt (unless refractory)", threshold="v > theta",
                            reset="v = vr", refractory=T_REF * b2.ms, method="exact", namespace=namespace)
     synapses = []
-    for first, size, degree, weight in ((0, ne, ce, "J"), (ne, ni, ci, "JI")):
+    for first, size, degree, weight in ((0, ne, ce, "w_e"), (ne, ni, ci, "w_i")):
         syn = b2.Synapses(group, group, on_pre=f"v_post += {weight}*int(not_refractory_post)",
                           delay=D * b2.ms, namespace=namespace)
         syn.connect(i=first + rng.integers(0, size, n * degree), j=np.repeat(np.arange(n), degree))
         synapses.append(syn)
-    drive = b2.PoissonInput(group, "v", ce, ETA * nu_th * 1000.0 * b2.Hz, weight="J*int(not_refractory)")
+    drive = b2.PoissonInput(group, "v", ce, ETA * nu_th * 1000.0 * b2.Hz, weight="w_e*int(not_refractory)")
     monitor = b2.SpikeMonitor(group)
     net = b2.Network(group, *synapses, drive, monitor)
     net.run(0 * b2.ms)  # code objects built (and compiled, cython)
@@ -196,7 +196,11 @@ def main() -> None:
     for _ in range(args.repeat):  # interleaved: each round runs every contender once
         draws.append(drawing_seconds(ne, args.duration))
         for name, function in contenders.items():
+            started = time.perf_counter()
             runs[name].append(function())
+            build, run, rates = runs[name][-1]
+            print(f"  {name}: build {build:.2f} s, run {run:.2f} s, wall {time.perf_counter() - started:.2f} s, "
+                  f"{rates}", flush=True)
     results = {name: best(rows) for name, rows in runs.items()}
     draw = min(draws)
     ni, ce, ci, rate, _ = sizes(ne)
