@@ -290,8 +290,7 @@ def build(lowered: LoweredNetwork, plan: Plan, b2: Any, inline: bool = False) ->
     synapses = {s.name: _synapses(s, senders, groups, plan, clock, constants[s.target], b2)
                 for s in plan.synapses}
     spike_monitors, recorders = monitors(lowered, plan, groups, natives, clock, b2, relays)
-    del inputs  # contained in their groups (run_regularly)
-    objects = [*groups.values(), *senders.values(), *synapses.values(), *spike_monitors.values(),
+    objects = [*groups.values(), *senders.values(), *inputs, *synapses.values(), *spike_monitors.values(),
                *(r.monitor for r in recorders)]
     return Built(b2.Network(*objects), groups, synapses, stimuli, spike_monitors, recorders, natives,
                  constants)
@@ -352,7 +351,9 @@ def _poisson_input(plan: translate.PoissonInputPlan, group: GroupPlan, neurons: 
     when ``rate dt > 1``)."""
     variable, weight = translate.poisson_input(group.membrane, group.receptor, plan, group.fine)
     code = f"{variable} += ({weight}) * poisson({plan.n * plan.rate!r} * Hz * dt)"  # dt: the group's own
-    return neurons.run_regularly(code, when=plan.when, name=plan.name)
+    reached = np.flatnonzero(plan.weight)  # the target population: one block of the group, drawn alone
+    first, last = (int(reached[0]), int(reached[-1]) + 1) if reached.size else (0, len(neurons))
+    return neurons[first:last].run_regularly(code, when=plan.when, name=plan.name)  # a subgroup's: add it
 
 
 def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any], network: Plan,
