@@ -315,11 +315,11 @@ def _spike_generators(nest: ModuleType, schedule: SourceSchedule, dt: float, ear
     # Every stamp is a grid point (within float rounding, far below NEST's half-tic tolerance, so it stays
     # there); allow_offgrid_times skips the on-grid check that makes setting the times 4x as slow.
     generators = nest.Create("spike_generator", schedule.size, params={"allow_offgrid_times": True})
-    steps, neurons, counts = schedule.events()  # one event per (step, neuron), with its multiplicity
-    stamps = (steps + 1 - earlier) * dt
-    order = np.argsort(neurons, kind="stable")  # events are sorted by step: each train stays sorted
-    bounds = np.searchsorted(neurons[order], np.arange(1, schedule.size))
-    trains = np.split(stamps[order], bounds)
+    spikes = schedule.spikes  # one event per (step, neuron), with its multiplicity, sorted by step
+    order = np.argsort(spikes.neurons, kind="stable")  # by neuron: each train stays sorted
+    bounds = np.cumsum(np.bincount(spikes.neurons, minlength=schedule.size))[:-1]
+    trains = np.split((spikes.steps()[order] - earlier) * dt, bounds)  # stamp step k: (emission + 1) dt
+    counts = spikes.counts
     if counts.size and counts.max() > 1:
         multiplicities = np.split(counts[order].astype(np.int64), bounds)
         generators.set([{"spike_times": t, "spike_multiplicities": m} for t, m in zip(trains, multiplicities)])
