@@ -64,6 +64,9 @@ def _value(node: ast.expr, names: Mapping[str, float], text: str, where: str) ->
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return node.value
     if isinstance(node, ast.Name):
+        if not names:
+            raise InvalidValueError(f"{where}: {text!r} uses the name {node.id!r}, but the description defines no "
+                                    f"parameters (a top-level `parameters:` mapping).")
         if node.id not in names:
             raise unknown("name", node.id, f"{where} ({text!r})", names)
         return names[node.id]
@@ -120,6 +123,8 @@ def resolve(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _resolved(value: Any, names: Mapping[str, float], where: str) -> Any:
     if isinstance(value, str):
+        if not names and value.strip().isidentifier():
+            return value  # a word where a number belongs, with no parameters at all: validation says so
         return evaluate(value, names, where)
     if isinstance(value, Mapping):
         return {key: (item if key in NAME_KEYS and _names(item) else _resolved(item, names, f"{where}.{key}"))

@@ -35,7 +35,10 @@ Pathways (:class:`Pathway`)
 Sources (:class:`SourceSchedule`)
     A realized source spike stamped ``t`` is emitted in step ``t / dt - 1``, so it
     travels like a neuron's spike stamped ``t``. Spikes of one source neuron in one
-    step are one event of that multiplicity.
+    step are one event of that multiplicity; the schedule keeps them so (a pointer per
+    step, a neuron and a multiplicity per event), never one float per spike. A Poisson
+    source emits in the steps whose stamps lie in ``(start, stop]``, a Poisson count per
+    step and neuron (NEST's ``poisson_generator``).
 Currents (:class:`CurrentSchedule`)
     A piecewise-constant current changes at ``change_steps`` (``T / dt`` for a
     change at ``T``, at least 1): the new value is read at the end of that step
@@ -51,7 +54,12 @@ Spikes
 Native
     ``native: true`` asks a simulator to draw an item itself. The core decides, from
     the backend's :class:`NativeSupport`, which items it draws (:class:`NativeDecision`):
-    the rest run on the realized arrays and warn once, naming the field.
+    the rest run on the realized arrays and warn once, naming the field. Realization
+    draws nothing for a native source or projection; the arrays of one the backend
+    cannot draw are drawn here, from the item's own stream (the same as a realized run).
+    A ``one_to_one`` or ``fixed_indegree`` projection from an unrecorded native Poisson
+    source becomes a Poisson input (``poisson_input``): each target a Poisson count of
+    ``n rate dt`` per step, the source not simulated.
 """
 
 from __future__ import annotations
@@ -65,7 +73,16 @@ import numpy as np
 
 from . import catalog, values
 from .model import Network, Projection, Recording, Stimulus, Synapse
-from .realize import CurrentTrace, RealizedNetwork, RealizedPopulation, RealizedProjection, shared
+from .realize import (
+    CurrentTrace,
+    RealizedNetwork,
+    RealizedPopulation,
+    RealizedProjection,
+    SpikeEvents,
+    draw_projection,
+    shared,
+)
+from .realize import source as realize_source
 
 CHANNELS = ("ex", "in")
 DELTA = "delta"
@@ -88,8 +105,13 @@ class NativeSupport:
     stimuli
         Stimulus kinds it generates when every parameter is one scalar.
     poisson_input
-        A ``fixed_indegree`` projection from a native, unrecorded Poisson source with one scalar
-        weight, delay and rate becomes a per-target Poisson count (Brian2's ``PoissonInput``).
+        A ``fixed_indegree`` (``n`` trains per target) or ``one_to_one`` (one train per target)
+        projection from a native, unrecorded Poisson source with one scalar weight, delay and rate
+        becomes a per-target Poisson count each step (NEST's ``poisson_generator`` onto the targets,
+        Brian2's Poisson draw per neuron and step); the source itself is not simulated.
+    simulated_sources
+        Whether the backend can simulate a native source that stays a population (recorded, or
+        projected otherwise than as a Poisson input); without, such a source is realized.
     """
 
     sources: frozenset[str] = frozenset()
@@ -97,6 +119,7 @@ class NativeSupport:
     distributions: frozenset[str] = frozenset()
     stimuli: frozenset[str] = frozenset()
     poisson_input: bool = False
+    simulated_sources: bool = True
 
 
 @dataclass(frozen=True)
@@ -116,23 +139,47 @@ def native_decisions(network: Network, support: NativeSupport,
                      backend: str = "this backend") -> dict[str, NativeDecision]:
     """Every ``native: true`` item of ``network`` and how ``backend`` runs it, by field path."""
     decisions: dict[str, NativeDecision] = {}
-    for population in network.populations.values():
-        if population.native and population.is_source:
-            where = f"populations.{population.name}"
-            if population.model in support.sources:
-                decisions[where] = NativeDecision(where, "native")
-            else:
-                decisions[where] = NativeDecision(where, "realized", f"{backend} has no native generator for a "
-                                                  f"{population.model} source; its realized spike trains are used")
+    projections: dict[str, NativeDecision] = {}
     for index, projection in enumerate(network.projections):
         if projection.native:
             where = f"projections[{index}]"
-            decisions[where] = _projection_decision(network, projection, support, where, backend)
+            projections[where] = _projection_decision(network, projection, support, where, backend)
+    for population in network.populations.values():
+        if population.native and population.is_source:
+            where = f"populations.{population.name}"
+            if population.model not in support.sources:
+                decisions[where] = NativeDecision(where, "realized", f"{backend} has no native generator for a "
+                                                  f"{population.model} source; its realized spike trains are used")
+            elif not support.simulated_sources and _simulated(network, population.name, projections):
+                decisions[where] = NativeDecision(where, "realized", f"{backend} generates a native Poisson source "
+                                                  f"only as the input of unrecorded one_to_one or fixed_indegree "
+                                                  f"projections; its realized spike trains are used")
+            else:
+                decisions[where] = NativeDecision(where, "native")
+    for where, decision in projections.items():
+        source = network.projections[int(where[len("projections["):-1])].source
+        if decision.how == "poisson_input" and not decisions[f"populations.{source}"].native:
+            decision = NativeDecision(where, "realized", "its source is realized; the realized connections are used")
+        decisions[where] = decision
     for index, stimulus in enumerate(network.stimuli):
         if stimulus.native:
             where = f"stimuli[{index}]"
             decisions[where] = _stimulus_decision(stimulus, support, where, backend)
     return decisions
+
+
+def _simulated(network: Network, name: str, projections: Mapping[str, NativeDecision]) -> bool:
+    """Whether a native source must exist as a population: recorded, or sending otherwise than as
+    a Poisson input."""
+    if name in network.spike_populations():
+        return True
+    return any(p.source == name and projections.get(f"projections[{i}]", NativeDecision("", "realized")).how
+               != "poisson_input" for i, p in enumerate(network.projections))
+
+
+def poisson_input_trains(projection: Projection) -> int:
+    """How many independent trains of the source's rate a Poisson input gives each target."""
+    return 1 if projection.connector.rule == "one_to_one" else int(projection.connector.params["n"])
 
 
 def _projection_decision(network: Network, projection: Projection, support: NativeSupport, where: str,
@@ -142,7 +189,7 @@ def _projection_decision(network: Network, projection: Projection, support: Nati
         return NativeDecision(where, "poisson_input")
     if rule not in support.rules:
         obstacle = poisson_input_obstacle(network, projection, support) if support.poisson_input else None
-        why = f"no Poisson input: {obstacle}" if obstacle and rule == "fixed_indegree" else \
+        why = f"no Poisson input: {obstacle}" if obstacle and rule in ("fixed_indegree", "one_to_one") else \
             f"{backend} has no native {rule} rule"
         return NativeDecision(where, "realized", f"{why}; the realized connections are used")
     drawable = [_drawable(spec, support) for spec in (projection.weight, projection.delay)]
@@ -161,8 +208,8 @@ def _drawable(spec: Any, support: NativeSupport) -> bool:
 
 def poisson_input_obstacle(network: Network, projection: Projection, support: NativeSupport) -> str | None:
     """Why a ``native: true`` projection does not become a per-target Poisson count (``None``: it does)."""
-    if projection.connector.rule != "fixed_indegree":
-        return "it is not a fixed_indegree projection"
+    if projection.connector.rule not in ("fixed_indegree", "one_to_one"):
+        return "it is neither a fixed_indegree nor a one_to_one projection"
     source = network.populations[projection.source]
     if not (source.native and source.model == "poisson" and "poisson" in support.sources):
         return "its source is not a native Poisson population"
@@ -294,21 +341,40 @@ def _one_value(array: np.ndarray) -> float | None:
 
 @dataclass
 class SourceSchedule:
-    """A realized source's spikes as emission steps (sorted) and neurons; one entry per spike."""
+    """A realized source's spikes by emission step, compactly (the realized :class:`~.realize.SpikeEvents`).
+
+    The events of emission step ``s`` are ``neurons[pointer[s]:pointer[s + 1]]`` with ``counts`` spikes
+    each; :attr:`steps` and :attr:`neurons_per_spike` spell them out, one entry per spike.
+    """
 
     population: str
     size: int
-    steps: np.ndarray
-    neurons: np.ndarray
+    spikes: SpikeEvents
+
+    @property
+    def pointer(self) -> np.ndarray:
+        """``(n_steps + 1,)``: the events emitted in step ``s`` are ``pointer[s]:pointer[s + 1]``."""
+        return self.spikes.pointer[1:]
+
+    @property
+    def n_spikes(self) -> int:
+        return self.spikes.n_spikes
 
     def events(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(steps, neurons, multiplicity)``: each (step, neuron) once, with its number of spikes."""
-        if not self.steps.size:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty, empty
-        key = self.steps * self.size + self.neurons
-        unique, counts = np.unique(key, return_counts=True)
-        return unique // self.size, unique % self.size, counts
+        """``(steps, neurons, multiplicity)``: each (emission step, neuron) once, with its number of spikes."""
+        return self.spikes.steps() - 1, self.spikes.neurons.astype(np.int64), self.spikes.counts.astype(np.int64)
+
+    @property
+    def steps(self) -> np.ndarray:
+        """The emission step of every spike (sorted), one entry per spike."""
+        steps, _, counts = self.events()
+        return np.repeat(steps, counts)
+
+    @property
+    def neurons(self) -> np.ndarray:
+        """The neuron of every spike, in the order of :attr:`steps`."""
+        _, neurons, counts = self.events()
+        return np.repeat(neurons, counts)
 
 
 @dataclass
@@ -424,8 +490,11 @@ class LoweredNetwork:
 
     def max_delay_steps(self, group: str) -> int:
         """The longest delay onto ``group`` (at least 1): the ring buffer a group needs."""
-        return max([int(p.delay_steps[:1].max() if p.delay_steps.strides == (0,) else p.delay_steps.max())
-                    for p in self.pathways if p.group == group and p.delay_steps.size], default=1)
+        realized = [int(p.delay_steps[:1].max() if p.delay_steps.strides == (0,) else p.delay_steps.max())
+                    for p in self.pathways if p.group == group and p.delay_steps.size]
+        native = [int(round(float(p.spec.delay) / self.dt)) for p in self.pathways  # a backend's own buffer
+                  if p.group == group and p.drawn_by_simulator and isinstance(p.spec.delay, (int, float))]
+        return max([*realized, *native], default=1)
 
     def pathways_onto(self, group: str) -> Iterator[Pathway]:
         return (p for p in self.pathways if p.group == group)
@@ -452,10 +521,12 @@ def lower(realized: RealizedNetwork, support: NativeSupport = NativeSupport(), b
             senders[name] = start
             start += population.size
             if name not in natives:
-                sources[name] = SourceSchedule(name, population.size,
-                                               emission_steps(population.spike_times, realized.dt),
-                                               population.spike_neurons)
+                sources[name] = SourceSchedule(name, population.size, _realized_spikes(realized, population))
     locate = {m.population: group for group in groups.values() for m in group.members.values()}
+    for index in range(len(network.projections)):
+        decision = decisions.get(f"projections[{index}]")
+        if decision is None or not decision.native:
+            draw_projection(realized, index)  # a native one the backend cannot draw: drawn now
     pathways = [pathway for projection in realized.projections
                 for pathway in _pathways(projection, locate[projection.target], realized.dt,
                                          decisions.get(f"projections[{projection.index}]"))]
@@ -465,6 +536,16 @@ def lower(realized: RealizedNetwork, support: NativeSupport = NativeSupport(), b
               for selection in _selections(index, recording, realized, locate)]
     return LoweredNetwork(realized, groups, senders, pathways, sources, natives, currents, states,
                           network.spike_populations(), decisions)
+
+
+def _realized_spikes(realized: RealizedNetwork, population: RealizedPopulation) -> SpikeEvents:
+    """A source's realized spikes; a native one this backend cannot generate is drawn now (the spikes
+    a realized run draws, from the item's own stream), and kept on the realized network."""
+    if population.events is None:
+        assert population.spec is not None
+        _, population.events = realize_source(realized.network, population.spec)
+        assert population.events is not None
+    return population.events
 
 
 def emission_steps(stamps: np.ndarray, dt: float) -> np.ndarray:
@@ -598,4 +679,4 @@ def active_steps(params: Mapping[str, Any], dt: float) -> tuple[int, int]:
 
 __all__ = ["lower", "LoweredNetwork", "PairGroup", "Member", "Pathway", "SourceSchedule", "CurrentSchedule",
            "StateSelection", "NativeSource", "NativeSupport", "NativeDecision", "native_decisions", "sign_rule",
-           "active_steps", "emission_steps", "poisson_input_obstacle", "CHANNELS", "DELTA"]
+           "active_steps", "emission_steps", "poisson_input_obstacle", "poisson_input_trains", "CHANNELS", "DELTA"]

@@ -7,6 +7,9 @@ item (a population's parameters, a source's trains, a projection, a
 stimulus) draws from its own stream, derived from the seed and the item's
 name, so changing one part of a network leaves the others' draws as they
 were. Sampling is vectorised: no Python loop over neurons or synapses.
+Source spikes are stored as :class:`SpikeEvents` (per step, the neurons that
+spike and how often); a ``native: true`` source or projection is not drawn
+at all (the lowering draws it if the backend cannot).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +25,66 @@ import numpy as np
 from . import catalog, fields, values
 from .errors import InvalidValueError
 from .model import Network, Population, Projection, Recording, Stimulus, Synapse, check_constraints
+
+
+@dataclass
+class SpikeEvents:
+    """A source population's spikes on the grid, compactly: per stamp step, who spikes and how often.
+
+    Step ``k`` holds the spikes stamped ``k dt`` (the end of step ``k - 1``). Its events are
+    ``neurons[pointer[k]:pointer[k + 1]]`` (ascending, each once) with ``counts`` spikes each, so a
+    step costs 6 bytes per spiking neuron, whatever the rate, and no float64 time is stored.
+    """
+
+    size: int
+    dt: float
+    #: ``(n_steps + 2,)`` int64: the events of stamp step ``k`` are ``pointer[k]:pointer[k + 1]``.
+    pointer: np.ndarray
+    #: int32, one per event.
+    neurons: np.ndarray
+    #: uint16 (uint32 beyond 65535), the multiplicity of each event.
+    counts: np.ndarray
+
+    @property
+    def n_events(self) -> int:
+        return int(self.neurons.size)
+
+    @property
+    def n_spikes(self) -> int:
+        return int(self.counts.sum(dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.pointer.nbytes + self.neurons.nbytes + self.counts.nbytes)
+
+    def steps(self) -> np.ndarray:
+        """The stamp step of each event (int64)."""
+        return np.repeat(np.arange(self.pointer.size - 1, dtype=np.int64), np.diff(self.pointer))
+
+    def spikes(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(neurons, times)`` one entry per spike, sorted by time then neuron (times in ms)."""
+        counts = self.counts.astype(np.int64)
+        neurons = np.repeat(self.neurons.astype(np.int64), counts)
+        return neurons, np.repeat(self.steps(), counts) * self.dt
+
+    @classmethod
+    def empty(cls, size: int, dt: float, n_steps: int) -> SpikeEvents:
+        return cls(size, dt, np.zeros(n_steps + 2, dtype=np.int64), np.empty(0, dtype=np.int32),
+                   np.empty(0, dtype=np.uint16))
+
+    @classmethod
+    def from_spikes(cls, neurons: np.ndarray, stamp_steps: np.ndarray, size: int, dt: float,
+                    n_steps: int) -> SpikeEvents:
+        """From one entry per spike (any order): equal (step, neuron) pairs become one event."""
+        key = np.asarray(stamp_steps, dtype=np.int64) * size + np.asarray(neurons, dtype=np.int64)
+        unique, counts = np.unique(key, return_counts=True)
+        steps = unique // size
+        pointer = np.searchsorted(steps, np.arange(n_steps + 2), side="left").astype(np.int64)
+        return cls(size, dt, pointer, (unique % size).astype(np.int32), _narrow(counts))
+
+
+def _narrow(counts: np.ndarray) -> np.ndarray:
+    return counts.astype(np.uint16 if counts.size == 0 or counts.max() < 2 ** 16 else np.uint32)
 
 
 @dataclass
@@ -36,13 +99,27 @@ class RealizedPopulation:
     initial: dict[str, np.ndarray]
     native: bool = False
     spec: Population | None = None
-    #: Spike sources: emitted spikes, sorted by time (ms, on the grid) then neuron.
-    spike_neurons: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
-    spike_times: np.ndarray = field(default_factory=lambda: np.empty(0))
+    #: Spike sources: the realized spikes; ``None`` for a ``native: true`` source (nothing is drawn).
+    events: SpikeEvents | None = None
 
     @property
     def is_source(self) -> bool:
         return self.model in catalog.SOURCES
+
+    @property
+    def spike_neurons(self) -> np.ndarray:
+        """One entry per realized spike, sorted by time then neuron (empty for neurons and natives)."""
+        return self._spikes()[0]
+
+    @property
+    def spike_times(self) -> np.ndarray:
+        """The time (ms, on the grid) of each realized spike, in the order of :attr:`spike_neurons`."""
+        return self._spikes()[1]
+
+    def _spikes(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.events is None:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        return self.events.spikes()
 
 
 @dataclass
@@ -66,6 +143,8 @@ class RealizedProjection:
     synapse: Synapse
     spec: Projection
     dt: float
+    #: False for a ``native: true`` projection: nothing drawn (the arrays are empty).
+    drawn: bool = True
 
     @property
     def n_synapses(self) -> int:
@@ -175,7 +254,8 @@ def stream(seed: int, label: str) -> np.random.Generator:
 def realize(network: Network) -> RealizedNetwork:
     """Draw every random quantity of ``network``; the same seed gives bit-identical arrays."""
     populations = {name: _population(network, p) for name, p in network.populations.items()}
-    projections = [_projection(network, i, p, populations) for i, p in enumerate(network.projections)]
+    projections = [_projection(network, i, p, populations) if not p.native else _undrawn(network, i, p)
+                   for i, p in enumerate(network.projections)]
     currents = [_current(network, i, s, populations[s.target]) for i, s in enumerate(network.stimuli)]
     return RealizedNetwork(network, populations, projections, currents)
 
@@ -187,12 +267,9 @@ def _population(network: Network, population: Population) -> RealizedPopulation:
     n = population.size
     where = f"populations.{population.name}.params"
     if population.is_source:
-        params = {key: values.sample(spec, n, rng, f"{where}.{key}") for key, spec in sorted(population.params.items())
-                  if key in ("rate", "interval")}
-        realized = RealizedPopulation(population.name, n, population.model, None, params, {},
-                                      population.native, population)
-        realized.spike_neurons, realized.spike_times = _spike_trains(network, population, params, rng)
-        return realized
+        params, events = source(network, population, draw_spikes=not population.native)
+        return RealizedPopulation(population.name, n, population.model, None, params, {}, population.native,
+                                  population, events)
     params = {key: values.sample(spec, n, rng, f"{where}.{key}")
               for key, spec in sorted(population.parameters().items())}
     check_constraints(population, params, where)
@@ -220,15 +297,31 @@ def _offgrid_to_grid(times: np.ndarray, dt: float) -> np.ndarray:
     return np.maximum(steps, 1.0) * dt
 
 
+def source(network: Network, population: Population, draw_spikes: bool = True
+           ) -> tuple[dict[str, np.ndarray], SpikeEvents | None]:
+    """A source population's per-neuron parameters and, if ``draw_spikes``, its spikes.
+
+    A ``native: true`` source is realized without its spikes; a backend that cannot generate it
+    calls this again with ``draw_spikes`` (the lowering does), which draws the very spikes a
+    realized run would: the item's stream starts afresh.
+    """
+    rng = stream(network.seed, f"population:{population.name}")
+    where = f"populations.{population.name}.params"
+    params = {key: values.sample(spec, population.size, rng, f"{where}.{key}")
+              for key, spec in sorted(population.params.items()) if key in ("rate", "interval")}
+    return params, (_spike_trains(network, population, params, rng) if draw_spikes else None)
+
+
 def _spike_trains(network: Network, population: Population, arrays: Mapping[str, np.ndarray],
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                  rng: np.random.Generator) -> SpikeEvents:
     n, dt, duration = population.size, network.dt, network.duration
+    if population.model == "poisson":
+        return poisson_events(arrays["rate"], population.params, dt, network.n_steps, rng)
     draw = _TRAINS[population.model]  # every source model has its entry: a missing one is a KeyError
     neurons, stamped = draw(population.params, arrays, n, dt, duration, rng)
-    keep = stamped <= duration + 1e-9
-    neurons, stamped = neurons[keep], stamped[keep]
-    order = np.lexsort((neurons, stamped))
-    return neurons[order].astype(np.int64), stamped[order]
+    steps = np.round(stamped / dt).astype(np.int64)
+    keep = steps <= network.n_steps
+    return SpikeEvents.from_spikes(neurons[keep], steps[keep], n, dt, network.n_steps)
 
 
 def _given(params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int, dt: float, duration: float,
@@ -266,24 +359,133 @@ def _regular(params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int
     return neurons[keep], _on_grid(times[keep], dt)
 
 
-def _poisson(params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], n: int, dt: float, duration: float,
-             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Independent Poisson trains, active in ``(start, stop]``, stamped at the end of their step."""
-    rate = arrays["rate"]
-    start = float(params.get("start", 0.0))
-    stop = min(float(params.get("stop", math.inf)), duration)
-    window = max(stop - start, 0.0)
-    counts = rng.poisson(rate * window / 1000.0)
-    neurons = np.repeat(np.arange(n), counts)
-    times = rng.uniform(start, stop, counts.sum()) if window > 0 else np.empty(0)
-    return neurons, np.maximum(np.ceil(times / dt - 1e-9), 1.0) * dt
+#: Steps per block of the Poisson draw: the block's dense counts stay in cache.
+POISSON_BLOCK_CELLS = 1 << 19
 
 
-#: How each source model's spikes are realized.
-_TRAINS = {"spike_times": _given, "regular": _regular, "poisson": _poisson}
+def poisson_steps(params: Mapping[str, Any], dt: float, n_steps: int) -> tuple[int, int]:
+    """The emission steps ``[first, end)`` of a Poisson source, within the run: NEST's
+    ``poisson_generator`` emits in the steps whose end lies in ``(start, stop]``."""
+    start, stop = float(params.get("start", 0.0)), float(params.get("stop", math.inf))
+    first = int(math.floor(start / dt + 1e-9))
+    end = int(math.ceil(stop / dt - 1e-9)) if math.isfinite(stop) else n_steps
+    return min(first, n_steps), max(min(end, n_steps), min(first, n_steps))
+
+
+def poisson_events(rate: np.ndarray, params: Mapping[str, Any], dt: float, n_steps: int,
+                   rng: np.random.Generator) -> SpikeEvents:
+    """Independent Poisson trains as a count per step per neuron, as NEST's ``poisson_generator`` sends them.
+
+    Each active step gives neuron ``i`` a Poisson(``rate_i dt``) count, drawn by blocks of steps and
+    vectorised, with no per-spike Python work. A few distinct rates of at least
+    :data:`DENSE_MEAN` spikes per step draw every count from one 64-bit random word through a table
+    of the Poisson distribution (:class:`_PoissonTable`); sparse or many-valued rates draw each
+    neuron's count over the block and place its spikes on the block's steps uniformly, which is the
+    same law. Either way a dense count array per block yields the events.
+    """
+    n = rate.size
+    first, end = poisson_steps(params, dt, n_steps)
+    lam = np.asarray(rate, dtype=float) * dt / 1000.0
+    distinct, column = np.unique(lam, return_inverse=True)
+    dense = distinct.size <= 16 and float(lam.mean()) >= DENSE_MEAN and float(lam.max()) <= 1000.0
+    tables = [_PoissonTable(value) for value in distinct] if dense else []
+    groups = [np.flatnonzero(column == k) for k in range(distinct.size)] if distinct.size > 1 else []
+    block = max(1, POISSON_BLOCK_CELLS // max(n, 1))
+    per_step = np.zeros(n_steps + 1, dtype=np.int64)  # events per stamp step
+    neurons, counts = [], []
+    for start in range(first, end, block):
+        length = min(block, end - start)
+        if dense:
+            cells = _dense_counts(tables, groups, length, n, rng)
+        else:
+            cells = _sparse_counts(lam, length, rng)
+        where = np.flatnonzero(cells)
+        if not where.size:
+            continue
+        per_step[start + 1:start + 1 + length] = np.bincount(where // n, minlength=length)
+        neurons.append((where % n).astype(np.int32))
+        counts.append(cells.reshape(-1)[where])
+    pointer = np.zeros(n_steps + 2, dtype=np.int64)
+    np.cumsum(per_step, out=pointer[1:])
+    flat = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+    return SpikeEvents(n, dt, pointer, np.concatenate(neurons) if neurons else np.empty(0, dtype=np.int32),
+                       _narrow(flat))
+
+
+#: Mean spikes per step and neuron from which counts are drawn cell by cell (below: spike by spike).
+DENSE_MEAN = 0.05
+
+
+class _PoissonTable:
+    """Poisson(``mean``) counts from uniform 64-bit words ``r``: the count is the number of thresholds
+    ``floor(2^64 P(X <= k))`` at or below ``r``. A 65536-entry table on the top 16 bits answers all
+    but the few words whose bin holds a threshold; those are looked up exactly."""
+
+    AMBIGUOUS = np.uint16(0xFFFF)
+
+    def __init__(self, mean: float):
+        from scipy.stats import poisson
+
+        k = np.arange(int(mean + 40.0 * math.sqrt(mean) + 40.0))
+        cdf = poisson.cdf(k, mean) if mean > 0 else np.ones(k.size)
+        below = cdf[cdf < 1.0]
+        self.thresholds = np.array([min(int(c * 2.0 ** 64), 2 ** 64 - 1) for c in below], dtype=np.uint64)
+        edges = np.arange(1 << 16, dtype=np.uint64) << np.uint64(48)
+        low = np.searchsorted(self.thresholds, edges, side="right")
+        high = np.searchsorted(self.thresholds, edges + np.uint64((1 << 48) - 1), side="right")
+        self.table = np.where(low == high, low, int(self.AMBIGUOUS)).astype(np.uint16)
+
+    def draw(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+        words = rng.bit_generator.random_raw(shape)
+        counts = self.table[words >> np.uint64(48)]
+        ambiguous = np.flatnonzero(counts == self.AMBIGUOUS)
+        if ambiguous.size:
+            counts.reshape(-1)[ambiguous] = np.searchsorted(self.thresholds, words.reshape(-1)[ambiguous],
+                                                            side="right")
+        return counts
+
+
+def _dense_counts(tables: list[_PoissonTable], groups: list[np.ndarray], length: int, n: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """``(length, n)`` counts, one table per distinct rate."""
+    if len(tables) == 1:
+        return tables[0].draw((length, n), rng)
+    counts = np.empty((length, n), dtype=np.uint16)
+    for table, columns in zip(tables, groups):
+        counts[:, columns] = table.draw((length, columns.size), rng)
+    return counts
+
+
+def _sparse_counts(lam: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
+    """``(length, n)`` counts from each neuron's count over the block, its spikes on uniform steps."""
+    n = lam.size
+    totals = rng.poisson(lam * length)
+    spikes = int(totals.sum())
+    cells = rng.integers(0, length, size=spikes, dtype=np.int32) * np.int64(n) + np.repeat(
+        np.arange(n, dtype=np.int32), totals)
+    return np.bincount(cells, minlength=length * n).reshape(length, n)
+
+
+#: How each source model's spikes are realized (``poisson``: :func:`poisson_events`).
+_TRAINS = {"spike_times": _given, "regular": _regular}
 
 
 # -- projections ---------------------------------------------------------------------------------
+
+def _undrawn(network: Network, index: int, projection: Projection) -> RealizedProjection:
+    empty = np.empty(0, dtype=np.int32)
+    return RealizedProjection(index, projection.source, projection.target, empty, empty, np.empty(0),
+                              np.empty(0, dtype=np.uint8), projection.synapse, projection, network.dt, drawn=False)
+
+
+def draw_projection(realized: RealizedNetwork, index: int) -> RealizedProjection:
+    """Projection ``index`` drawn (a native one a backend cannot draw: the connections a realized run has)."""
+    projection = realized.projections[index]
+    if not projection.drawn:
+        projection = _projection(realized.network, index, projection.spec, realized.populations)
+        realized.projections[index] = projection
+    return projection
+
 
 def _projection(network: Network, index: int, projection: Projection,
                 populations: Mapping[str, RealizedPopulation]) -> RealizedProjection:

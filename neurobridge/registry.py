@@ -125,7 +125,7 @@ def check_run(network: Network, backend: str, options: dict[str, Any],
     check_supported(network, backend)
     options = check_options(backend, options)
     caps = capabilities()[backend]
-    check_memory(network, caps.bytes_per_synapse, caps.bytes_per_neuron, memory_limit_gb, backend)
+    check_memory(network, caps.bytes_per_synapse, caps.bytes_per_neuron, memory_limit_gb, backend, caps.native)
     return options
 
 

@@ -10,7 +10,9 @@ naming the estimate and its largest item, so a description that would take
 minutes and gigabytes to fail fails at once, the same way on every backend.
 
 The figures are estimates (expected counts for random connectors and Poisson
-trains); a ``memory_limit_gb`` raises or lowers the bound explicitly.
+trains); a ``memory_limit_gb`` raises or lowers the bound explicitly. Only what is
+realized counts: a ``native: true`` item the backend draws itself (its
+:class:`~.lowering.NativeSupport`) adds no spikes and no synapses.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from . import values
 from .errors import NeurobridgeError
+from .lowering import NativeSupport, native_decisions
 from .model import Network, Population, Projection, Recording, Stimulus, synapse_count
 
 GIB = 1024.0**3
@@ -31,6 +34,8 @@ GIB = 1024.0**3
 REALIZED_BYTES_PER_SYNAPSE = 32.0
 #: A source spike while it is realized (int64 neuron, float64 time, sort order and copies).
 BYTES_PER_INPUT_SPIKE = 48.0
+#: A realized Poisson spike: at most one event (int32 neuron, uint16 multiplicity), drawn by blocks.
+BYTES_PER_POISSON_SPIKE = 6.0
 #: A recorded sample: the backend's buffer and the long-format table (five columns).
 BYTES_PER_SAMPLE = 56.0
 #: Of the available memory, the share a run may plan to use.
@@ -59,14 +64,22 @@ class Estimate:
         return max(self.items.items(), key=lambda item: item[1]) if self.items else ("nothing", 0.0)
 
 
-def estimate(network: Network, bytes_per_synapse: float = 100.0, bytes_per_neuron: float = 1000.0) -> Estimate:
-    """The memory ``network`` needs on a backend that adds ``bytes_per_synapse`` and ``bytes_per_neuron``."""
+def estimate(network: Network, bytes_per_synapse: float = 100.0, bytes_per_neuron: float = 1000.0,
+             native: NativeSupport | None = None) -> Estimate:
+    """The memory ``network`` needs on a backend that adds ``bytes_per_synapse`` and ``bytes_per_neuron``.
+
+    ``native``: what the backend draws itself; ``None`` takes every ``native: true`` item as drawn
+    by the simulator (nothing realized for it).
+    """
     result = Estimate()
     max_delay = _max_delay_steps(network)
+    drawn = _drawn_by_simulator(network, native)
     for population in network.populations.values():
-        _population(result, network, population, bytes_per_neuron, max_delay.get(population.name, 1))
+        _population(result, network, population, bytes_per_neuron, max_delay.get(population.name, 1),
+                    f"populations.{population.name}" in drawn)
     for index, projection in enumerate(network.projections):
-        _projection(result, network, index, projection, bytes_per_synapse)
+        if f"projections[{index}]" not in drawn:
+            _projection(result, network, index, projection, bytes_per_synapse)
     for index, stimulus in enumerate(network.stimuli):
         _stimulus(result, network, index, stimulus)
     for index, recording in enumerate(network.recordings):
@@ -74,10 +87,18 @@ def estimate(network: Network, bytes_per_synapse: float = 100.0, bytes_per_neuro
     return result
 
 
+def _drawn_by_simulator(network: Network, native: NativeSupport | None) -> set[str]:
+    """The field paths of the ``native: true`` items the core does not realize."""
+    if native is None:
+        return ({f"populations.{p.name}" for p in network.populations.values() if p.native and p.is_source}
+                | {f"projections[{i}]" for i, p in enumerate(network.projections) if p.native})
+    return {where for where, decision in native_decisions(network, native).items() if decision.native}
+
+
 def check_memory(network: Network, bytes_per_synapse: float, bytes_per_neuron: float,
-                 limit_gb: float | None = None, backend: str = "") -> Estimate:
+                 limit_gb: float | None = None, backend: str = "", native: NativeSupport | None = None) -> Estimate:
     """Refuse ``network`` when its estimate exceeds ``limit_gb`` (default: the memory available now)."""
-    needed = estimate(network, bytes_per_synapse, bytes_per_neuron)
+    needed = estimate(network, bytes_per_synapse, bytes_per_neuron, native)
     if limit_gb is not None:
         limit, source = limit_gb * GIB, f"the limit memory_limit_gb={limit_gb:g}"
     else:
@@ -125,11 +146,13 @@ def _spread(spec: Any) -> float:
 
 
 def _population(result: Estimate, network: Network, population: Population, per_neuron: float,
-                delay_steps: int) -> None:
+                delay_steps: int, native: bool = False) -> None:
     where = f"populations.{population.name}"
     n = population.size
     if population.is_source:
-        result.add(f"{where}: input spikes", _expected_spikes(network, population) * BYTES_PER_INPUT_SPIKE)
+        if not native:
+            per_spike = BYTES_PER_POISSON_SPIKE if population.model == "poisson" else BYTES_PER_INPUT_SPIKE
+            result.add(f"{where}: input spikes", _expected_spikes(network, population) * per_spike)
         result.add(f"{where}: sources", n * 64.0)
         return
     variables = len(population.parameters()) + len(population.state_variables())

@@ -95,6 +95,12 @@ ERRORS = [
      "functions sqrt, exp, log, log10, sin, cos, abs, min, max, round)."),
     ({**small("J"), "parameters": [1]}, InvalidValueError,
      "parameters must be a mapping of names to numbers or expressions, got [1]."),
+    # without parameters: a word where a number belongs is a value error, an expression says what it lacks
+    ({k: v for k, v in small("zero").items() if k != "parameters"}, InvalidValueError,
+     "projections[0].weight must be a number, got 'zero'."),
+    ({k: v for k, v in small("-g * J").items() if k != "parameters"}, InvalidValueError,
+     "projections[0].weight: '-g * J' uses the name 'g', but the description defines no parameters (a top-level "
+     "`parameters:` mapping)."),
 ]
 
 

@@ -333,7 +333,7 @@ def test_estimate_counts_realized_synapses_and_input_spikes() -> None:
     estimate = resources.estimate(network, bytes_per_synapse=0.0)
     synapses = estimate.items["projections[0]: 6e+03 synapses"] / resources.REALIZED_BYTES_PER_SYNAPSE
     assert abs(realized.n_synapses - synapses) < 4 * math.sqrt(synapses)
-    spikes = estimate.items["populations.p: input spikes"] / resources.BYTES_PER_INPUT_SPIKE
+    spikes = estimate.items["populations.p: input spikes"] / resources.BYTES_PER_POISSON_SPIKE
     assert abs(realized.populations["p"].spike_times.size - spikes) < 4 * math.sqrt(spikes)
 
 

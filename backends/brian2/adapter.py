@@ -106,11 +106,12 @@ class Brian2Backend(Backend):
             "cpp_standalone compiles once per structure; values reach the binary through run_args.",
             "native: true: fixed_probability projections use connect(p=...); Poisson sources are "
             "groups firing on rand() < rate*dt in NEST's window (rate, start and stop reach a standalone "
-            "binary through run_args); a fixed_indegree projection from an unrecorded native Poisson "
-            "source is a PoissonInput (its rate is compiled in); noise with scalar parameters is NEST's "
-            "noise_generator, each neuron drawing mean + std*randn() every noise dt (a run_regularly "
-            "operation; Brian2's xi would be white noise, a different process). Other native items use the "
-            "realized arrays, with a NativeFallbackWarning naming each.",
+            "binary through run_args); a fixed_indegree or one_to_one projection from an unrecorded "
+            "native Poisson source is a Poisson count per neuron and step (its rate is compiled in); "
+            "noise with scalar parameters is NEST's noise_generator, each neuron drawing "
+            "mean + std*randn() every noise dt (a run_regularly operation; Brian2's xi would be white "
+            "noise, a different process). Other native items use the realized arrays, with a "
+            "NativeFallbackWarning naming each.",
         ),
     )
     #: Compiled standalone builds by structure hash (most recent last), reused by later runs.
@@ -352,8 +353,14 @@ def _relay(group: GroupPlan, neurons: Any, clock: Any, b2: Any) -> Any:
 
 
 def _poisson_input(plan: translate.PoissonInputPlan, group: GroupPlan, neurons: Any, b2: Any) -> Any:
+    """A Poisson count per neuron and step, ``poisson(n rate dt)``, as NEST's ``poisson_generator`` sends it
+    (Brian2's ``PoissonInput`` draws a binomial ``(n, rate dt)``: at most ``n`` per step, and refused
+    when ``rate dt > 1``)."""
     variable, weight = translate.poisson_input(group.membrane, group.receptor, plan, group.fine)
-    return b2.PoissonInput(neurons, variable, plan.n, plan.rate * b2.Hz, weight=weight, when=plan.when)
+    code = f"{variable} += ({weight}) * poisson({plan.n * plan.rate!r} * Hz * dt)"  # dt: the group's own
+    reached = np.flatnonzero(plan.weight)  # the target population: one block of the group, drawn alone
+    first, last = (int(reached[0]), int(reached[-1]) + 1) if reached.size else (0, len(neurons))
+    return neurons[first:last].run_regularly(code, when=plan.when, name=plan.name)  # a subgroup's: add it
 
 
 def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any], network: Plan,

@@ -59,7 +59,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurobridge import catalog
-from neurobridge.lowering import CurrentSchedule, LoweredNetwork, PairGroup, Pathway, sign_rule
+from neurobridge.lowering import CurrentSchedule, LoweredNetwork, PairGroup, Pathway, poisson_input_trains, sign_rule
 from neurobridge.propagators import lif_propagators
 
 # -- names and units -------------------------------------------------------------------------------
@@ -710,7 +710,7 @@ def _poisson_input(pathway: Pathway, group: GroupPlan, offset: int, lowered: Low
     delay = int(round(float(spec.delay) / lowered.dt)) - early
     limit = np.iinfo(np.int32).max // group.fine
     first, end = source.first + delay, min(source.end, limit - delay) + delay
-    return PoissonInputPlan(f"input{pathway.projection}", group.name, pathway.channel, int(spec.connector.params["n"]),
+    return PoissonInputPlan(f"input{pathway.projection}", group.name, pathway.channel, poisson_input_trains(spec),
                             float(source.params["rate"][0]), weight, first * group.fine, end * group.fine,
                             "after_groups" if early else "synapses")
 

@@ -31,6 +31,7 @@ from neurobridge.lowering import (
     PairGroup,
     Pathway,
     SourceSchedule,
+    poisson_input_trains,
 )
 from neurobridge.model import Network, Population
 
@@ -168,7 +169,8 @@ NATIVE_SOURCES: Mapping[str, NestElement] = MappingProxyType({
 
 #: What NEST draws itself under ``native: true`` (the core decides item by item from this).
 NATIVE_SUPPORT = NativeSupport(sources=frozenset(NATIVE_SOURCES), rules=frozenset(NATIVE_RULES),
-                               distributions=frozenset(NATIVE_DISTRIBUTIONS), stimuli=frozenset(NATIVE_STIMULI))
+                               distributions=frozenset(NATIVE_DISTRIBUTIONS), stimuli=frozenset(NATIVE_STIMULI),
+                               poisson_input=True)
 
 
 # -- the built network ---------------------------------------------------------------------------
@@ -196,7 +198,11 @@ def install_models(nest: ModuleType, network: Network) -> None:
 def build(nest: ModuleType, lowered: LoweredNetwork) -> Built:
     """Create every population, pathway and current of ``lowered`` in NEST's (reset) kernel."""
     built = Built()
+    inputs = {p.source for p in lowered.pathways if p.native is not None and p.native.how == "poisson_input"}
+    kept = {p.source for p in lowered.pathways if p.native is None or p.native.how != "poisson_input"}
     for name in lowered.realized.populations:
+        if name in lowered.natives and name in inputs - kept and name not in lowered.spike_populations:
+            continue  # only Poisson inputs: a poisson_generator per pathway, no parrots (see connect)
         nodes = _create(nest, lowered, name)
         built.nodes[name], built.first[name] = nodes, _first_id(nodes)
     for name in _relayed_sources(lowered):
@@ -300,22 +306,25 @@ def _first_spike(source: Population, dt: float) -> float | None:
     return float(max(math.ceil(steps - 1e-9) if source.params.get("allow_offgrid_times") else round(steps), 1)) * dt
 
 
-def _trains(neurons: np.ndarray, times: np.ndarray, n: int) -> list[np.ndarray]:
-    """Spike times per neuron (sorted), from the flat (neuron, time) arrays."""
-    order = np.argsort(neurons, kind="stable")
-    bounds = np.searchsorted(neurons[order], np.arange(1, n))
-    return np.split(times[order], bounds)
-
-
 def _spike_generators(nest: ModuleType, schedule: SourceSchedule, dt: float, earlier: int = 0) -> Any:
     """One ``spike_generator`` per source neuron, in one ``Create``, times set in one call.
 
     A generator's spike stamped ``(step + 1) dt`` leaves in ``step`` (the lowered emission step), as a
     neuron's does; ``earlier`` steps sooner for a relay, whose parrot adds one step.
     """
-    generators = nest.Create("spike_generator", schedule.size)
-    stamps = (schedule.steps + 1 - earlier) * dt
-    generators.set([{"spike_times": train} for train in _trains(schedule.neurons, stamps, schedule.size)])
+    # Every stamp is a grid point (within float rounding, far below NEST's half-tic tolerance, so it stays
+    # there); allow_offgrid_times skips the on-grid check that makes setting the times 4x as slow.
+    generators = nest.Create("spike_generator", schedule.size, params={"allow_offgrid_times": True})
+    spikes = schedule.spikes  # one event per (step, neuron), with its multiplicity, sorted by step
+    order = np.argsort(spikes.neurons, kind="stable")  # by neuron: each train stays sorted
+    bounds = np.cumsum(np.bincount(spikes.neurons, minlength=schedule.size))[:-1]
+    trains = np.split((spikes.steps()[order] - earlier) * dt, bounds)  # stamp step k: (emission + 1) dt
+    counts = spikes.counts
+    if counts.size and counts.max() > 1:
+        multiplicities = np.split(counts[order].astype(np.int64), bounds)
+        generators.set([{"spike_times": t, "spike_multiplicities": m} for t, m in zip(trains, multiplicities)])
+    else:
+        generators.set([{"spike_times": t} for t in trains])
     return generators
 
 
@@ -385,7 +394,9 @@ def _source_ids(pathway: Pathway, built: Built) -> tuple[int, Any]:
 def connect(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: Built) -> None:
     """One ``nest.Connect``: NEST's own rule for a native pathway, else the realized arrays (NEST's signed
     weights: NEST applies the sign rule itself)."""
-    if pathway.drawn_by_simulator:
+    if pathway.native is not None and pathway.native.how == "poisson_input":
+        _poisson_input(nest, pathway, lowered, built)
+    elif pathway.drawn_by_simulator:
         _connect_native(nest, pathway, lowered, built)
     elif pathway.n_synapses:
         first, _ = _source_ids(pathway, built)
@@ -419,6 +430,19 @@ def conn_spec(pathway: Pathway) -> dict[str, Any]:
     if not connector.allow_multapses:
         spec["allow_multapses"] = False
     return spec
+
+
+def _poisson_input(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: Built) -> None:
+    """One ``poisson_generator`` of ``n`` times the source's rate onto every target (each target gets its
+    own train, as NEST's generators give), with the pathway's weight and delay: no parrots, as a
+    hand-written script has it."""
+    source = lowered.natives[pathway.source]
+    element = NATIVE_SOURCES[source.model]
+    rate = float(source.params["rate"][0]) * poisson_input_trains(pathway.spec)
+    generator = nest.Create(element.name, 1, params={**_generator_status(element, source.described), "rate": rate})
+    nest.Connect(generator, built.nodes[pathway.target], "all_to_all",
+                 syn_spec={"synapse_model": "static_synapse", "weight": float(pathway.spec.weight),
+                           "delay": float(pathway.spec.delay)})
 
 
 def _connect_native(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: Built) -> None:

@@ -251,9 +251,10 @@ def connections(pathway: Pathway, dt: float) -> Connections:
 def trains(schedule: SourceSchedule, dt: float) -> list[np.ndarray]:
     """A realized source's stamps (ms), ``(emission step + 1) dt``, per neuron, sorted; a stamp
     repeats for each spike."""
-    order = np.lexsort((schedule.steps, schedule.neurons))
-    bounds = np.searchsorted(schedule.neurons[order], np.arange(1, schedule.size))
-    return np.split((schedule.steps[order] + 1) * dt, bounds)
+    steps, neurons = schedule.steps, schedule.neurons  # spelled out once, one entry per spike
+    order = np.lexsort((steps, neurons))
+    bounds = np.searchsorted(neurons[order], np.arange(1, schedule.size))
+    return np.split((steps[order] + 1) * dt, bounds)
 
 
 #: ``native: true`` sources NEURON draws itself: NetStim with Random123 (``noise = 1``: Poisson).

@@ -19,7 +19,7 @@ from neurobridge.backend import (
 )
 from neurobridge.catalog import Interval, state_variables
 from neurobridge.errors import SimulationDivergedError, diverged
-from neurobridge.lowering import LoweredNetwork
+from neurobridge.lowering import LoweredNetwork, NativeSupport
 from neurobridge.results import RunOutput
 
 from .neurons import Unstable
@@ -43,6 +43,8 @@ class NumpyBackend(Backend):
         # (peak ~7 bytes per synapse, CUBA); a fixed_indegree pathway is reordered once by sender (a sort
         # order and reordered copies, ~21 bytes per synapse with drawn weights).
         bytes_per_synapse=24.0, bytes_per_neuron=400.0,
+        # Poisson sources native only as per-target inputs (one_to_one or fixed_indegree, unrecorded).
+        native=NativeSupport(sources=frozenset({"poisson"}), poisson_input=True, simulated_sources=False),
         notes=(
             "NEST's update order and time stamps; exact propagators for lif × current receptors.",
             "AdEx and conductance LIF: RK4 with `substeps` per dt, synaptic state in closed form; AdEx "
@@ -103,7 +105,7 @@ def _loop(engine: Engine, recorders: list, n_steps: int) -> list[tuple[int, int,
     groups, inboxes = engine.groups, engine.inboxes
     bases = engine.sender_base
     pointer, source_senders = engine.source_steps, engine.source_senders
-    changes = engine.current_changes
+    changes, drives = engine.current_changes, engine.drives
     log: list[tuple[int, int, np.ndarray]] = []
     for step in range(n_steps):
         emitted = []
@@ -123,6 +125,8 @@ def _loop(engine: Engine, recorders: list, n_steps: int) -> list[tuple[int, int,
             senders = emitted[0] if len(emitted) == 1 else np.concatenate(emitted)
             for inbox in inboxes:
                 inbox.deliver(senders, step)
+        for drive in drives:
+            drive.deliver(step)
         if step in changes:
             for group, neurons, running, new in changes[step]:
                 group.i_stim[neurons] += new - running

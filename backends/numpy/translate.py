@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from neurobridge.lowering import DELTA, LoweredNetwork
+from neurobridge.lowering import DELTA, LoweredNetwork, sign_rule
 
+from .drives import Drive, PoissonDrive, RealizedDrive, is_drive
 from .neurons import Group, group_class
 from .synapses import StaticInbox, TsodyksMarkramInbox
 
@@ -35,6 +36,8 @@ class Engine:
     source_steps: np.ndarray  # per step: pointer into source_senders
     source_senders: np.ndarray
     current_changes: dict[int, list[tuple[Group, np.ndarray, np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    #: Per-target inputs added to the ring buffers each step (:mod:`.drives`).
+    drives: list[Drive] = field(default_factory=list)
 
     def group(self, name: str) -> Group:
         return self.groups[self.names.index(name)]
@@ -51,13 +54,37 @@ def build(lowered: LoweredNetwork, options: dict[str, Any]) -> Engine:
         names.append(name)
         bases.append(lowered.senders[next(iter(pair.members))])
     by_name = dict(zip(names, groups))
-    engine = Engine(groups, names, bases, _inboxes(lowered, by_name), *_source_schedule(lowered))
+    drives, driven = _drives(lowered, by_name)
+    engine = Engine(groups, names, bases, _inboxes(lowered, by_name, driven), *_source_schedule(lowered, driven))
+    engine.drives = drives
     engine.current_changes = _current_schedule(lowered, by_name)
     return engine
 
 
-def _inboxes(lowered: LoweredNetwork, groups: dict[str, Group]) -> list[StaticInbox]:
-    """One inbox per pathway, sharing the pathway's arrays.
+def _drives(lowered: LoweredNetwork, groups: dict[str, Group]) -> tuple[list[Drive], set[str]]:
+    """Native Poisson inputs, and the realized sources whose every pathway is a drive (``driven``)."""
+    drives: list[Drive] = []
+    for pathway in lowered.pathways:
+        if pathway.native is not None and pathway.native.how == "poisson_input":
+            group = groups[pathway.group]
+            receptor = lowered.groups[pathway.group].receptor
+            _, added = sign_rule(receptor, np.array([float(pathway.spec.weight)]))[pathway.channel]
+            member = lowered.groups[pathway.group].members[pathway.target]
+            drives.append(PoissonDrive(group, lowered, pathway, CHANNEL_ROW[pathway.channel], member.offset,
+                                       float(added[0])))
+    driven = {name for name in lowered.sources
+              if all(is_drive(p) for p in lowered.pathways if p.source == name)}
+    for pathway in lowered.pathways:
+        if pathway.source in driven:
+            group = groups[pathway.group]
+            member = lowered.groups[pathway.group].members[pathway.target]
+            drives.append(RealizedDrive(group, lowered.sources[pathway.source], pathway,
+                                        CHANNEL_ROW[pathway.channel], member.offset))
+    return drives, driven
+
+
+def _inboxes(lowered: LoweredNetwork, groups: dict[str, Group], driven: set[str]) -> list[StaticInbox]:
+    """One inbox per pathway that is not a drive, sharing the pathway's arrays.
 
     Pathways are delivered in the order of their source's sender index, so the spikes of one step reach
     a target's slot in the order one sender-sorted table would add them (when two pathways from one
@@ -65,6 +92,8 @@ def _inboxes(lowered: LoweredNetwork, groups: dict[str, Group]) -> list[StaticIn
     """
     inboxes: list[StaticInbox] = []
     for pathway in sorted(lowered.pathways, key=lambda p: lowered.senders[p.source]):
+        if pathway.source in driven or (pathway.native is not None and pathway.native.how == "poisson_input"):
+            continue
         group = groups[pathway.group]
         member = lowered.groups[pathway.group].members[pathway.target]
         arguments = (group, lowered.senders[pathway.source], lowered.size(pathway.source), pathway.pre,
@@ -77,11 +106,12 @@ def _inboxes(lowered: LoweredNetwork, groups: dict[str, Group]) -> list[StaticIn
     return inboxes
 
 
-def _source_schedule(lowered: LoweredNetwork) -> tuple[np.ndarray, np.ndarray]:
-    """Source spikes as a pointer per step into the senders emitting in it."""
+def _source_schedule(lowered: LoweredNetwork, driven: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Source spikes (but the ``driven`` sources') as a pointer per step into the senders emitting in it."""
     n_steps = lowered.n_steps
-    steps = [s.steps for s in lowered.sources.values()]
-    senders = [lowered.senders[name] + s.neurons for name, s in lowered.sources.items()]
+    schedules = {name: s for name, s in lowered.sources.items() if name not in driven}
+    steps = [s.steps for s in schedules.values()]
+    senders = [lowered.senders[name] + s.neurons for name, s in schedules.items()]
     if not any(step.size for step in steps):
         return np.zeros(n_steps + 1, dtype=np.int64), np.empty(0, dtype=np.int64)
     step, sender = np.concatenate(steps), np.concatenate(senders)
