@@ -7,10 +7,12 @@ when the environment sets ``NEUROBRIDGE_PROGRESS=0``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 #: ``NEUROBRIDGE_PROGRESS=0`` silences progress whatever the config says.
@@ -76,4 +78,60 @@ class Progress:
             print(f"neurobridge: {text}", file=self.stream, flush=True)
 
 
-__all__ = ["Progress", "wanted", "duration", "ENVIRONMENT"]
+class SimulationProgress:
+    """Simulated time over the total, fed by a backend's own loop (:func:`simulated`).
+
+    Quiet for the first ``after`` seconds (a short run prints nothing), then a line at most every
+    ``period`` seconds: ``simulated 250 of 1000 ms (25%), 6 s elapsed, ETA 18 s``.
+    """
+
+    def __init__(self, total_ms: float, stream: TextIO | None = None, clock: Callable[[], float] = time.monotonic,
+                 after: float = 3.0, period: float = 5.0) -> None:
+        self.total_ms, self.stream, self.clock = total_ms, stream or sys.stderr, clock
+        self.after, self.period = after, period
+        self.started = clock()
+        self.last = self.started - period
+        self.lines = 0
+
+    def at(self, t_ms: float) -> None:
+        now = self.clock()
+        elapsed = now - self.started
+        if elapsed < self.after or now - self.last < self.period or t_ms <= 0:
+            return
+        self.last = now
+        self.lines += 1
+        fraction = min(1.0, t_ms / self.total_ms) if self.total_ms > 0 else 1.0
+        eta = f"ETA {duration(elapsed / fraction * (1 - fraction))}" if fraction < 1 else "done"
+        print(f"neurobridge: simulated {t_ms:.0f} of {self.total_ms:.0f} ms ({100 * fraction:.0f}%), "
+              f"{duration(elapsed)} elapsed, {eta}", file=self.stream, flush=True)
+
+
+_SIMULATION: contextvars.ContextVar[SimulationProgress | None] = contextvars.ContextVar("simulation", default=None)
+
+
+@contextlib.contextmanager
+def reporting(total_ms: float, enabled: bool, **settings: object) -> Iterator[SimulationProgress | None]:
+    """Within the block, :func:`simulated` reports to a :class:`SimulationProgress` (when ``enabled``)."""
+    reporter = SimulationProgress(total_ms, **settings) if enabled else None  # type: ignore[arg-type]
+    token = _SIMULATION.set(reporter)
+    try:
+        yield reporter
+    finally:
+        _SIMULATION.reset(token)
+
+
+def reporter() -> SimulationProgress | None:
+    """The active simulation reporter, if any (adapters with a loop of their own hand it over or call
+    :func:`simulated`; NEST and Brian2 switch on their own reporting)."""
+    return _SIMULATION.get()
+
+
+def simulated(t_ms: float) -> None:
+    """A backend's loop has simulated ``t_ms``: reported when a reporter is active, else nothing."""
+    active = _SIMULATION.get()
+    if active is not None:
+        active.at(t_ms)
+
+
+__all__ = ["Progress", "SimulationProgress", "wanted", "duration", "reporting", "reporter", "simulated",
+           "ENVIRONMENT"]

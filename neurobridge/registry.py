@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import progress
 from .backend import Backend, Capabilities
 from .errors import (
     BackendNotFoundError,
@@ -130,7 +131,7 @@ def check_run(network: Network, backend: str, options: dict[str, Any],
 
 
 def simulate(network: Network | dict, backend: str = REFERENCE, *, memory_limit_gb: float | None = None,
-             **options: Any) -> Result:
+             report_progress: bool = False, **options: Any) -> Result:
     """Realize ``network`` and run it on ``backend``.
 
     Parameters
@@ -141,6 +142,10 @@ def simulate(network: Network | dict, backend: str = REFERENCE, *, memory_limit_
         A registered backend name (``numpy``, ``nest``, ``brian2``).
     memory_limit_gb
         Refuse the run when its memory estimate exceeds this (default: the memory available now).
+    report_progress
+        Print the simulated time over the total to standard error while a run longer than a few seconds
+        goes on, from the backend's own loop (NEST's ``print_time`` and Brian2's run reports where they
+        have one; see :mod:`neurobridge.progress`).
     **options
         Backend options (``threads=2`` for NEST, ``target="cython"`` for Brian2).
     """
@@ -153,7 +158,8 @@ def simulate(network: Network | dict, backend: str = REFERENCE, *, memory_limit_
     realized_at = time.perf_counter()
     lowered = lower(realized, adapter_class.capabilities.native, backend)
     lowered_at = time.perf_counter()
-    output = adapter_class().run(lowered, **options)
+    with progress.reporting(network.duration, report_progress):
+        output = adapter_class().run(lowered, **options)
     ran_at = time.perf_counter()
     result = _result(realized, backend, adapter_class, output, lowered_at - started, options)
     result.meta["seconds"] = seconds_accounted(output, realized_at - started, lowered_at - realized_at,

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from neurobridge import progress
 from neurobridge.backend import (
     ALL_CONNECTORS,
     ALL_PAIRS,
@@ -157,7 +158,7 @@ def _run_runtime(lowered: LoweredNetwork, plan: Plan, target: str) -> RunOutput:
         for obj, attribute, value in assignments(plan, built, b2):
             setattr(obj, attribute, value)
         built_at = time.perf_counter()
-        built.network.run(lowered.duration * b2.ms, namespace={})
+        built.network.run(lowered.duration * b2.ms, namespace={}, **_report(b2, lowered))
         finished = time.perf_counter()
         loop = float(b2.get_device()._last_run_time)
     meta = {"target": target, "compile_seconds": finished - built_at - loop}
@@ -210,6 +211,18 @@ def _run_standalone(lowered: LoweredNetwork, plan: Plan, options: dict[str, Any]
     meta = {"target": "cpp_standalone", "structure_hash": key, "compiled": compiled,
             "compile_seconds": compile_seconds, "build_directory": built.directory}
     return _output(lowered, plan, built, built_at - started - compile_seconds, finished - built_at, meta)
+
+
+def _report(b2: Any, lowered: LoweredNetwork) -> dict[str, Any]:
+    """Brian2's own run reporting, handed to :mod:`neurobridge.progress` when a person watches the run."""
+    reporter = progress.reporter()
+    if reporter is None:
+        return {}
+
+    def report(elapsed: Any, completed: float, start: Any, duration: Any) -> None:
+        reporter.at(completed * lowered.duration)
+
+    return {"report": report, "report_period": 1 * b2.second}
 
 
 def _compile(lowered: LoweredNetwork, plan: Plan, key: str, base: str | None,

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-from neurobridge import catalog
+from neurobridge import catalog, progress
 from neurobridge.backend import Backend, Capabilities, Option
 from neurobridge.catalog import Interval
 from neurobridge.errors import SimulationDivergedError
@@ -111,7 +111,8 @@ def reset(nest: Any, lowered: LoweredNetwork, options: dict[str, Any]) -> None:
         "resolution": lowered.dt,
         "local_num_threads": int(options.get("threads", 1)),
         "rng_seed": lowered.network.seed + 1,  # validation keeps seeds <= 2**32 - 2
-        "print_time": bool(options.get("print_time", False)),
+        # NEST's own progress line: asked for, or a person watches the run (neurobridge.progress)
+        "print_time": bool(options.get("print_time", False)) or progress.reporter() is not None,
     })
     install_models(nest, lowered.network)  # ResetKernel forgets installed modules
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from neurobridge import progress
 from neurobridge.backend import (
     ALL_CONNECTORS,
     ALL_PAIRS,
@@ -63,7 +64,7 @@ class NumpyBackend(Backend):
         built, built_cpu = time.perf_counter(), time.process_time()
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # a diverging state is reported below
-                spikes = _loop(engine, recorders, lowered.n_steps)
+                spikes = _loop(engine, recorders, lowered.n_steps, lowered.dt)
         except Unstable as unstable:
             raise _diverged(lowered, engine, unstable) from None
         finished, finished_cpu = time.perf_counter(), time.process_time()
@@ -100,14 +101,18 @@ def _check_final_state(lowered: LoweredNetwork, engine: Engine) -> None:
                 raise diverged(population, variable, neuron, value, "at the end of the run", "numpy")
 
 
-def _loop(engine: Engine, recorders: list, n_steps: int) -> list[tuple[int, int, np.ndarray]]:
-    """The step loop: update every group, deliver the spikes, apply current changes, record."""
+def _loop(engine: Engine, recorders: list, n_steps: int, dt: float) -> list[tuple[int, int, np.ndarray]]:
+    """The step loop: update every group, deliver the spikes, apply current changes, record (and report the
+    simulated time every 1000 steps when a reporter is active)."""
     groups, inboxes = engine.groups, engine.inboxes
     bases = engine.sender_base
     pointer, source_senders = engine.source_steps, engine.source_senders
     changes, drives = engine.current_changes, engine.drives
     log: list[tuple[int, int, np.ndarray]] = []
+    report = progress.reporter()
     for step in range(n_steps):
+        if report is not None and not step % 1000:
+            report.at(step * dt)
         emitted = []
         for index, group in enumerate(groups):
             try:

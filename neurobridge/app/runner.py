@@ -39,6 +39,7 @@ from tqdm import tqdm  # noqa: E402
 from ..errors import NeurobridgeError, OutputWriteError  # noqa: E402
 from ..folders import clear_folder, write_file, writing  # noqa: E402
 from ..manifests import COMPLETE, FAILED, JOB_FILE, JobManifest, job_state, written_files  # noqa: E402
+from ..progress import wanted  # noqa: E402
 from ..registry import simulate  # noqa: E402
 from ..results import Result, read_json  # noqa: E402
 from .job import Job, prepare  # noqa: E402
@@ -184,8 +185,10 @@ def simulate_variants(job: Job, overrides: list[str]) -> dict[str, Result]:
     results = {}
     variants = tqdm(job.networks.items(), desc=f"{job.setup.name} on {job.backend}", unit="variant",
                     disable=None if job.progress and len(job.networks) > 1 else True, file=sys.stderr)
+    watched = wanted(job.progress, sys.stderr)  # simulated time from the backend's loop, on a terminal
     for variant, network in variants:
-        result = simulate(network, job.backend, memory_limit_gb=job.memory_limit_gb, **job.options)
+        result = simulate(network, job.backend, memory_limit_gb=job.memory_limit_gb, report_progress=watched,
+                          **job.options)
         result.meta.update(experiment=job.setup.name, variant=variant, overrides=overrides,
                            compare=_settings(job))
         results[variant] = result
