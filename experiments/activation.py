@@ -183,6 +183,16 @@ def _drives(setup: Setup, variant: str, x: np.ndarray) -> list[tuple[float, floa
     return [(float(r), float(settings["weight"]), bias) for r in x]
 
 
+def prediction(setup: Setup) -> dict[str, dict[str, dict[str, float]]]:
+    """The population's mean predicted rate where :func:`measure` holds the curve to theory: the noise-free
+    rate of the bias sweep, Siegert's rate for the irregular input sweeps."""
+    sweep = sweep_name(setup)
+    if sweep == "membrane":
+        return {}
+    variant, noise = ("no_input", False) if sweep == "bias" else ("irregular", True)
+    return {variant: {NEURON: {"rate_hz": float(np.mean(theory_rates(setup, variant, noise)))}}}
+
+
 # -- measures ------------------------------------------------------------------------------------
 
 def non_monotonicities(rates: np.ndarray) -> int:

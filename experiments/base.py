@@ -33,3 +33,12 @@ def measure(results: Mapping[str, Result], setup: Setup) -> dict[str, float]:
             metrics[f"{prefix}{population}.rate_hz"] = float(rates.mean())
             metrics[f"{prefix}{population}.cv_isi"] = float(np.mean(cvs)) if cvs.size else float("nan")
     return metrics
+
+
+def prediction(setup: Setup) -> dict[str, dict[str, dict[str, float]]]:
+    """What theory predicts, per variant and population: ``{variant: {population: {"rate_hz": ...}}}``.
+
+    The summary's ``theory_<metric>`` columns, drawn as the theory line of the cross-sweep figures. The
+    protocol's default predicts nothing.
+    """
+    return {}

@@ -502,6 +502,8 @@ def _summary_row(run: Run, population: str, keys: list[str]) -> dict[str, Any]:
         "experiment": meta.get("experiment"), "variant": run.variant, "population": population,
         "n_neurons": view.size, "n_spikes": int(view.counts.sum()), "rate_hz": float(view.rates.mean()),
         "cv_isi_mean": float(view.cvs.mean()) if view.cvs.size else math.nan,
+        **{f"theory_{metric}": float(value)
+           for metric, value in (meta.get("theory") or {}).get(population, {}).items()},
         "simulator_version": meta.get("simulator_version"), "dt_ms": meta.get("dt_ms"),
         "duration_ms": meta.get("duration_ms"), "n_synapses": meta.get("n_synapses"),
         "realize_seconds": meta.get("realize_seconds"), "build_seconds": meta.get("build_seconds"),

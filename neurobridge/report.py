@@ -334,6 +334,7 @@ def sweep_figure(summary: pd.DataFrame, key: str, others: Sequence[str], column:
             ax.plot(x, points[column], marker="ox^s"[line % 4], ms=10 if line == 0 else 6,
                     mfc="none" if line == 0 else None, mew=1.5, label=text,
                     **{**_style(line), "color": _color(shade) if others else _color(line)})
+        _theory_lines(ax, panel, key, others, column, settings, values, numeric)
         if not numeric:
             ax.set_xticks(range(len(values)), [str(v) for v in values])
         ax.set(xlabel=parameter_name(key), ylabel=label,
@@ -341,6 +342,23 @@ def sweep_figure(summary: pd.DataFrame, key: str, others: Sequence[str], column:
         ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         ax.legend(fontsize="small")
     return fig
+
+
+def _theory_lines(ax: plt.Axes, panel: pd.DataFrame, key: str, others: Sequence[str], column: str,
+                  settings: list[tuple], values: list, numeric: bool) -> None:
+    """The experiment's prediction of ``column`` (``theory_<column>``), one grey line per setting of the
+    other swept keys, under the backends' points: the same for every backend, so drawn once."""
+    predicted = f"theory_{column}"
+    if predicted not in panel.columns or panel[predicted].isna().all():
+        return
+    rows = panel.dropna(subset=[predicted]).drop_duplicates(subset=[key, *others])
+    for rest, points in (rows.groupby(list(others), sort=False) if others else [((), rows)]):
+        rest = rest if isinstance(rest, tuple) else (rest,)
+        points = points.assign(_order=points[key].map(_sort_key)).sort_values("_order")
+        x = points[key].astype(float) if numeric else points[key].map(values.index)
+        text = ", ".join(["theory", *(f"{parameter_name(k)}={v}" for k, v in zip(others, rest))])
+        shade = _color(settings.index(tuple(rest))) if others else "0.35"
+        ax.plot(x, points[predicted], color=shade, lw=3.0, alpha=0.35, zorder=0, label=text)
 
 
 def experiment_figure_blocks(comparison: Comparison, directory: Path) -> list[Block]:

@@ -62,6 +62,20 @@ def test_a_sweep_figure_draws_each_backend_in_the_order_of_the_swept_values() ->
     assert ax.get_xlabel() == "g" and ax.get_ylabel() == "mean firing rate (Hz)"
 
 
+def test_a_sweep_figure_draws_the_experiments_theory_once_under_the_backends() -> None:
+    rows = [{"backend": backend, "parameters.g": g, "variant": "net", "population": "exc",
+             "rate_hz": 100.0 / g + (backend == "nest"), "theory_rate_hz": 90.0 / g, "cv_isi_mean": 0.1}
+            for backend in ("numpy", "nest") for g in (6, 4, 5)]
+    figure = report.sweep_figure(pd.DataFrame(rows), "parameters.g", [], "rate_hz", "mean firing rate (Hz)")
+    ax = figure.axes[0]
+    assert [line.get_label() for line in ax.lines] == ["numpy", "nest", "theory"]
+    theory = ax.lines[2]
+    assert list(theory.get_xdata()) == [4.0, 5.0, 6.0] and list(theory.get_ydata()) == [22.5, 18.0, 15.0]
+    assert theory.get_zorder() < ax.lines[0].get_zorder()
+    cv = report.sweep_figure(pd.DataFrame(rows), "parameters.g", [], "cv_isi_mean", "mean ISI CV")
+    assert [line.get_label() for line in cv.axes[0].lines] == ["numpy", "nest"]  # no prediction of CVs
+
+
 def test_failures_come_first_and_name_population_and_metric(comparison_directory: Path) -> None:
     table = pd.read_csv(comparison_directory / "comparison.csv")
     shown = report.verdict_table(table.assign(passed=table.passed.astype("boolean")))

@@ -186,11 +186,14 @@ def simulate_variants(job: Job, overrides: list[str]) -> dict[str, Result]:
     variants = tqdm(job.networks.items(), desc=f"{job.setup.name} on {job.backend}", unit="variant",
                     disable=None if job.progress and len(job.networks) > 1 else True, file=sys.stderr)
     watched = wanted(job.progress, sys.stderr)  # simulated time from the backend's loop, on a terminal
+    predicted = job.experiment.function("prediction")(job.setup)
     for variant, network in variants:
         result = simulate(network, job.backend, memory_limit_gb=job.memory_limit_gb, report_progress=watched,
                           **job.options)
         result.meta.update(experiment=job.setup.name, variant=variant, overrides=overrides,
                            compare=_settings(job))
+        if variant in predicted:
+            result.meta["theory"] = predicted[variant]
         results[variant] = result
     return results
 
