@@ -15,6 +15,7 @@ import neurobridge as nb
 from neurobridge import progress
 from neurobridge.lowering import lower
 from neurobridge.registry import get_backend
+from neurobridge.testing import networks
 
 NETWORK = {"dt": 0.1, "duration": 300.0, "seed": 2,
            "populations": {"n": {"size": 5, "model": "lif", "params": {"I_e": 400.0}}}}
@@ -61,10 +62,20 @@ def test_a_short_run_and_an_unwatched_run_print_nothing(capfd: pytest.CaptureFix
     assert capfd.readouterr().err == ""
 
 
+@pytest.mark.requires_neuron
+def test_neuron_runs_in_twenty_pieces_when_watched() -> None:
+    stream = io.StringIO()
+    _run("neuron", stream)
+    assert [t for t, _ in _lines(stream)] == list(range(15, 301, 15))
+
+
 @pytest.mark.parametrize("backend", ["numpy", pytest.param("nest", marks=pytest.mark.requires_nest),
-                                     pytest.param("brian2", marks=pytest.mark.requires_brian2)])
+                                     pytest.param("brian2", marks=pytest.mark.requires_brian2),
+                                     pytest.param("neuron", marks=pytest.mark.requires_neuron)])
 def test_reporting_does_not_change_the_result(backend: str) -> None:
-    quiet = nb.simulate(NETWORK, backend)
-    watched = nb.simulate(NETWORK, backend, report_progress=True)  # NEST's print_time, Brian2's report on
-    assert len(quiet.spikes) > 10
+    """A recurrent network (CUBA at 400 neurons): spikes in flight across NEURON's pieces."""
+    network = networks.cuba(400, 300.0)
+    quiet = nb.simulate(network, backend)
+    watched = nb.simulate(network, backend, report_progress=True)  # NEST's print_time, Brian2's report on
+    assert len(quiet.spikes) > 100
     assert quiet.spikes.equals(watched.spikes)

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from neurobridge import buildcache
+from neurobridge import buildcache, progress
 from neurobridge.backend import (
     ALL_CONNECTORS,
     ALL_PAIRS,
@@ -385,4 +385,14 @@ def simulate(h: Any, built: Built, duration: float) -> None:
         netcon.event(stop)
     context = h.ParallelContext()
     context.set_maxstep(10)
-    context.psolve(duration)
+    report = progress.reporter()
+    if report is None:
+        context.psolve(duration)
+        return
+    # watched (neurobridge.progress): the same steps, in pieces of a whole number of steps
+    steps, done = int(round(duration / h.dt)), 0
+    piece = max(1, steps // 20)
+    while done < steps:
+        done = min(steps, done + piece)
+        context.psolve(duration if done == steps else done * h.dt)
+        report.at(done * h.dt)
