@@ -80,6 +80,7 @@ from .realize import (
     RealizedProjection,
     SpikeEvents,
     draw_projection,
+    is_shared,
     shared,
 )
 from .realize import source as realize_source
@@ -336,7 +337,7 @@ def _one_value(array: np.ndarray) -> float | None:
     """The value every entry has (a shared broadcast answers at once), else ``None``."""
     if not array.size:
         return None
-    return float(array[0]) if array.strides == (0,) or np.all(array == array[0]) else None
+    return float(array[0]) if is_shared(array) or np.all(array == array[0]) else None
 
 
 @dataclass
@@ -490,7 +491,7 @@ class LoweredNetwork:
 
     def max_delay_steps(self, group: str) -> int:
         """The longest delay onto ``group`` (at least 1): the ring buffer a group needs."""
-        realized = [int(p.delay_steps[:1].max() if p.delay_steps.strides == (0,) else p.delay_steps.max())
+        realized = [int(p.delay_steps[:1].max() if is_shared(p.delay_steps) else p.delay_steps.max())
                     for p in self.pathways if p.group == group and p.delay_steps.size]
         native = [int(round(float(p.spec.delay) / self.dt)) for p in self.pathways  # a backend's own buffer
                   if p.group == group and p.drawn_by_simulator and isinstance(p.spec.delay, (int, float))]
@@ -606,7 +607,7 @@ def _channel_columns(projection: RealizedProjection, receptor: str) -> dict[str,
     arrays where a channel takes every synapse (one sign: the usual case) and copying only a split."""
     weights = projection.weights
     columns = (projection.sources, projection.targets, weights)
-    if weights.size and weights.strides == (0,):  # one shared weight: one channel, every synapse
+    if is_shared(weights):  # one shared weight: one channel, every synapse
         (channel, (_, added)), = ((c, v) for c, v in sign_rule(receptor, weights[:1]).items() if v[0][0])
         return {channel: (*columns, shared(added[0], weights.size), projection.delay_steps)}
     out: dict[str, Columns] = {}
@@ -616,7 +617,7 @@ def _channel_columns(projection: RealizedProjection, receptor: str) -> dict[str,
         elif mask.any():
             steps = projection.delay_steps
             out[channel] = (projection.sources[mask], projection.targets[mask], weights[mask], added[mask],
-                            steps[:int(mask.sum())] if steps.strides == (0,) else steps[mask])
+                            steps[:int(mask.sum())] if is_shared(steps) else steps[mask])
     return out
 
 

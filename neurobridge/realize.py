@@ -162,12 +162,17 @@ class RealizedProjection:
 
 
 def _held_bytes(array: np.ndarray) -> int:
-    return array.itemsize if array.size and array.strides == (0,) else int(array.nbytes)
+    return array.itemsize if is_shared(array) else int(array.nbytes)
 
 
 def shared(value: float | int, n: int, dtype: Any = np.float64) -> np.ndarray:
     """``n`` copies of one value as a read-only broadcast: an array to read, no memory per item."""
     return np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
+
+
+def is_shared(array: np.ndarray) -> bool:
+    """Whether ``array`` is one value for every entry as :func:`shared` makes it (a non-empty broadcast)."""
+    return bool(array.size) and array.strides == (0,)
 
 
 def index_dtype(high: int) -> type[np.signedinteger]:
@@ -183,11 +188,11 @@ def compact_indices(indices: np.ndarray, high: int) -> np.ndarray:
 def compact_steps(steps: np.ndarray) -> np.ndarray:
     """Non-negative step counts in the smallest unsigned integer type that holds them; one shared
     value as a broadcast."""
-    if steps.size and steps.strides != (0,) and np.all(steps == steps.flat[0]):
+    if steps.size and not is_shared(steps) and np.all(steps == steps.flat[0]):
         steps = shared(steps.flat[0], steps.size, steps.dtype)
-    high = 0 if not steps.size else int(steps.flat[0]) if steps.strides == (0,) else int(steps.max())
+    high = 0 if not steps.size else int(steps.flat[0]) if is_shared(steps) else int(steps.max())
     dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if high <= np.iinfo(t).max)
-    if steps.strides == (0,) and steps.size:
+    if is_shared(steps):
         return shared(steps.flat[0], steps.size, dtype)
     return steps.astype(dtype, copy=False)
 
@@ -515,7 +520,7 @@ def _projection(network: Network, index: int, projection: Projection,
 
 def _distinct(array: np.ndarray) -> np.ndarray:
     """The array, or its one value when it is a broadcast of one (so arithmetic on it costs nothing)."""
-    return array[:1] if array.size and array.strides == (0,) else array
+    return array[:1] if is_shared(array) else array
 
 
 def _values(spec: Any, n: int, rng: np.random.Generator, where: str) -> np.ndarray:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from neurobridge.realize import is_shared
+
 from .neurons import Group
 
 
@@ -32,14 +34,14 @@ def csr(senders: np.ndarray, n_senders: int) -> tuple[np.ndarray | None, np.ndar
 
 def _reordered(column: np.ndarray, order: np.ndarray | None) -> np.ndarray:
     """``column`` in CSR order: the same array when no reordering is needed or it is one shared value."""
-    if order is None or column.strides == (0,):
+    if order is None or is_shared(column):
         return column
     return column[order]
 
 
 def _one(column: np.ndarray) -> float | int | None:
     """The value of a column every synapse shares (a broadcast of one value), else ``None``."""
-    return column.flat[0].item() if column.size and column.strides == (0,) else None
+    return column.flat[0].item() if is_shared(column) else None
 
 
 class StaticInbox:
