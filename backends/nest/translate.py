@@ -154,6 +154,7 @@ NATIVE_DISTRIBUTIONS: Mapping[str, tuple[str, Mapping[str, str]]] = MappingProxy
     "normal": ("normal", {"mean": "mean", "std": "std"}),
     "uniform": ("uniform", {"low": "min", "high": "max"}),
     "lognormal": ("lognormal", {"mean": "mean", "sigma": "std"}),
+    "truncated_normal": ("normal", {"mean": "mean", "std": "std"}),  # redrawn into [low, high]: nest.math.redraw
 })
 
 #: ``native: true`` stimuli and sources: NEST generators.
@@ -316,8 +317,7 @@ def _spike_generators(nest: ModuleType, schedule: SourceSchedule, dt: float, ear
     # there); allow_offgrid_times skips the on-grid check that makes setting the times 4x as slow.
     generators = nest.Create("spike_generator", schedule.size, params={"allow_offgrid_times": True})
     spikes = schedule.spikes  # one event per (step, neuron), with its multiplicity, sorted by step
-    order = np.argsort(spikes.neurons, kind="stable")  # by neuron: each train stays sorted
-    bounds = np.cumsum(np.bincount(spikes.neurons, minlength=schedule.size))[:-1]
+    order, bounds = spikes.by_neuron()  # each train stays sorted
     trains = np.split((spikes.steps()[order] - earlier) * dt, bounds)  # stamp step k: (emission + 1) dt
     counts = spikes.counts
     if counts.size and counts.max() > 1:
@@ -410,7 +410,9 @@ def native_value(nest: ModuleType, spec: Any) -> Any:
         return float(spec)
     kind = next(k for k in spec if k in NATIVE_DISTRIBUTIONS)
     function, names = NATIVE_DISTRIBUTIONS[kind]
-    value = getattr(nest.random, function)(**{names[k]: v for k, v in spec[kind].items()})
+    value = getattr(nest.random, function)(**{names[k]: v for k, v in spec[kind].items() if k in names})
+    if kind == "truncated_normal":
+        value = nest.math.redraw(value, min=float(spec[kind]["low"]), max=float(spec[kind]["high"]))
     if "factor" in spec:
         value = value * spec["factor"]
     if "min" in spec:
