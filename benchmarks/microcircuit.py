@@ -55,6 +55,7 @@ NEURON = {"C_m": 250.0, "tau_m": 10.0, "E_L": -65.0, "V_th": -50.0, "V_reset": -
           "tau_syn_ex": 0.5, "tau_syn_in": 0.5, "I_e": 0.0}
 PSP_E, G, PSP_REL_STD, BG_RATE = 0.15, -4.0, 0.1, 8.0
 DELAY_EXC, DELAY_INH, DELAY_REL_STD = 1.5, 0.75, 0.5
+POISSON_DELAY = 1.5  # ms, the example's delay from its poisson_generators
 
 
 def psc_per_psp(C_m: float, tau_m: float, tau_syn: float) -> float:
@@ -73,8 +74,10 @@ def full_synapses(scale: float) -> np.ndarray:
     return ((total * (targets * scale).astype(int)) / targets).astype(int)
 
 
-def description(scale: float, duration: float = 1000.0, seed: int = 55) -> dict[str, Any]:
-    """The microcircuit at ``scale`` (neurons and in-degrees), DC background, as plain data."""
+def numbers(scale: float, background: str = "dc") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Neurons per population, synapses per (target, source) pair, K-scaled PSC weights (pA) and the DC
+    (pA) per population at ``scale``: the K-scaling compensation, plus the background's mean with a DC
+    background (a Poisson background is its own input)."""
     sizes = (N_FULL * scale).astype(int)
     synapses = full_synapses(scale)
     factor = psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
@@ -82,10 +85,19 @@ def description(scale: float, duration: float = 1000.0, seed: int = 55) -> dict[
     psp[0, 2] = 2 * PSP_E  # L4E -> L23E doubled
     weights, external = psp * factor, PSP_E * factor
     tau = NEURON["tau_syn_ex"]
-    dc = BG_RATE * K_EXT * external * tau * 0.001
+    dc = BG_RATE * K_EXT * external * tau * 0.001 if background == "dc" else np.zeros(8)
     indegree = synapses / np.maximum(sizes[:, None], 1)
     dc = dc + 0.001 * tau * (1.0 - math.sqrt(scale)) * (weights * indegree * FULL_MEAN_RATES).sum(axis=1)
     weights = weights / math.sqrt(scale)
+    return sizes, (synapses * scale).astype(int), weights, dc
+
+
+def description(scale: float, duration: float = 1000.0, seed: int = 55, native: bool = False,
+                background: str = "dc") -> dict[str, Any]:
+    """The microcircuit at ``scale`` (neurons and in-degrees) as plain data; ``native``: the simulator draws
+    the connections and the background (``native: true`` on every projection and source). ``background``
+    ``poisson``: each neuron its own Poisson train at ``K_ext`` times 8 Hz, PSC ``w_ext``, delay 1.5 ms."""
+    sizes, synapses, weights, dc = numbers(scale, background)
     populations = {
         name: {"size": int(size), "model": "lif", "receptor": "current_exp",
                "params": {**NEURON, "I_e": round(float(dc[i]), 6)},
@@ -94,7 +106,7 @@ def description(scale: float, duration: float = 1000.0, seed: int = 55) -> dict[
     projections = []
     for target in range(8):
         for source in range(8):
-            n = int(synapses[target, source] * scale)
+            n = int(synapses[target, source])
             if n == 0:
                 continue
             w = round(float(weights[target, source]), 6)
@@ -105,7 +117,14 @@ def description(scale: float, duration: float = 1000.0, seed: int = 55) -> dict[
                 "connector": {"fixed_total_number": n, "allow_autapses": False, "allow_multapses": True},
                 "weight": {"truncated_normal": {"mean": w, "std": round(abs(w) * PSP_REL_STD, 6), **bounds}},
                 "delay": {"truncated_normal": {"mean": delay, "std": delay * DELAY_REL_STD, "low": 0.1,
-                                               "high": math.inf}}})
+                                               "high": math.inf}}, **({"native": True} if native else {})})
+    if background == "poisson":
+        external = PSP_E * psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
+        for i, name in enumerate(POPULATIONS):
+            populations[f"{name}_bg"] = {"size": int(sizes[i]), "model": "poisson",
+                                         "params": {"rate": float(BG_RATE * K_EXT[i])}, "native": native}
+            projections.append({"source": f"{name}_bg", "target": name, "connector": "one_to_one",
+                                "weight": round(float(external), 6), "delay": POISSON_DELAY, "native": native})
     return {"name": f"microcircuit_{scale:g}", "dt": 0.1, "duration": duration, "seed": seed,
             "populations": populations, "projections": projections,
             "recordings": [{"population": name, "variables": ["spikes"]} for name in POPULATIONS]}
@@ -125,36 +144,108 @@ def rates(result: Any, sizes: dict[str, int], start: float) -> dict[str, float]:
     return {name: float(counts.get(name, 0)) / sizes[name] / window for name in POPULATIONS}
 
 
+def pynest(scale: float, duration: float, threads: int = 1, seed: int = 55, background: str = "dc"
+           ) -> tuple[float, float, dict[str, float]]:
+    """The microcircuit written by hand in PyNEST, as NEST's example builds it: ``iaf_psc_exp``, DC background,
+    ``fixed_total_number`` with autapses refused, ``nest.math.redraw`` of normal weights and delays, V_m drawn
+    from N(-58, 10). Returns build and run seconds and the rates after 100 ms."""
+    import nest
+
+    nest.set_verbosity("M_ERROR")
+    nest.ResetKernel()
+    started = time.perf_counter()
+    nest.resolution, nest.local_num_threads, nest.rng_seed = 0.1, threads, seed
+    sizes, synapses, weights, dc = numbers(scale, background)
+    external = PSP_E * psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
+    cells, recorders = [], []
+    for i, size in enumerate(sizes):
+        cells.append(nest.Create("iaf_psc_exp", int(size), params={**NEURON, "I_e": float(dc[i])}))
+        cells[-1].V_m = nest.random.normal(mean=-58.0, std=10.0)
+        recorders.append(nest.Create("spike_recorder", params={"start": 100.0}))
+        nest.Connect(cells[-1], recorders[-1])
+        if background == "poisson":  # one generator per population: each target its own train
+            noise = nest.Create("poisson_generator", params={"rate": float(BG_RATE * K_EXT[i])})
+            nest.Connect(noise, cells[-1], syn_spec={"weight": float(external), "delay": POISSON_DELAY})
+    for target in range(8):
+        for source in range(8):
+            if synapses[target, source] == 0:
+                continue
+            w = float(weights[target, source])
+            low, high = (0.0, math.inf) if w > 0 else (-math.inf, 0.0)
+            d = DELAY_EXC if source % 2 == 0 else DELAY_INH
+            nest.Connect(cells[source], cells[target],
+                         {"rule": "fixed_total_number", "N": int(synapses[target, source]),
+                          "allow_autapses": False, "allow_multapses": True},
+                         {"synapse_model": "static_synapse",
+                          "weight": nest.math.redraw(nest.random.normal(mean=w, std=abs(w) * PSP_REL_STD), low, high),
+                          "delay": nest.math.redraw(nest.random.normal(mean=d, std=d * DELAY_REL_STD), 0.1, math.inf)})
+    nest.Prepare()
+    build = time.perf_counter() - started
+    started = time.perf_counter()
+    nest.Run(duration)
+    run = time.perf_counter() - started
+    nest.Cleanup()
+    window = (duration - 100.0) / 1000.0
+    return build, run, {name: recorders[i].n_events / sizes[i] / window for i, name in enumerate(POPULATIONS)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--duration", type=float, default=1000.0)
-    parser.add_argument("--backends", default="numpy,nest")
+    parser.add_argument("--backends", default="numpy,nest,nest-native,pynest",
+                        help="comma-separated: numpy, nest, nest-native (NEST draws the connections), brian2, "
+                             "pynest (the hand-written PyNEST script)")
+    parser.add_argument("--threads", type=int, default=1, help="NEST threads (backend and script)")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved rounds; the fastest counts")
+    parser.add_argument("--background", choices=("dc", "poisson"), default="dc")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    data = description(args.scale, args.duration)
+    data = description(args.scale, args.duration, background=args.background)
     if args.write:
         path = Path(__file__).resolve().parents[1] / "conf" / "model" / "microcircuit.yaml"
         write(data, args.scale, path)
         print(f"wrote {path}")
     import neurobridge as nb
 
-    network = nb.Network.from_dict(data)
-    sizes = {name: p["size"] for name, p in data["populations"].items()}
-    n_synapses = sum(p["connector"]["fixed_total_number"] for p in data["projections"])
-    print(f"scale {args.scale:g}: {sum(sizes.values())} neurons, {n_synapses} synapses, {args.duration:g} ms; "
-          "rates (Hz) after 100 ms")
-    table = {"published": PUBLISHED}
-    for backend in [b for b in args.backends.split(",") if b]:
-        started = time.perf_counter()
-        result = nb.simulate(network, backend=backend)
-        seconds = result.meta["seconds"]
-        print(f"{backend}: {time.perf_counter() - started:.1f} s (realize {seconds['realize']:.1f}, build "
-              f"{seconds['build']:.1f}, run {seconds['run']:.1f})")
-        table[backend] = rates(result, sizes, 100.0)
-    print(f"{'':10s}" + "".join(f"{name:>7s}" for name in POPULATIONS))
+    sizes = {name: data["populations"][name]["size"] for name in POPULATIONS}
+    n_synapses = sum(p["connector"]["fixed_total_number"] for p in data["projections"]
+                     if isinstance(p["connector"], dict))
+    print(f"scale {args.scale:g}: {sum(sizes.values())} neurons, {n_synapses} synapses, {args.duration:g} ms, "
+          f"{args.background} background, {args.threads} NEST thread(s); rates (Hz) after 100 ms", flush=True)
+    table: dict[str, dict[str, float]] = {"published": PUBLISHED}
+    times: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(args.repeat):
+        for contender in [b for b in args.backends.split(",") if b]:
+            if contender == "pynest":
+                build, run, table["PyNEST"] = pynest(args.scale, args.duration, args.threads,
+                                                     background=args.background)
+                times.setdefault("PyNEST", []).append((build, run))
+                label = "PyNEST"
+            else:
+                label = contender
+                backend, native = contender.removesuffix("-native"), contender.endswith("-native")
+                network = nb.Network.from_dict(description(args.scale, args.duration, native=native,
+                                                           background=args.background))
+                options = {"threads": args.threads} if backend == "nest" else {}
+                result = nb.simulate(network, backend=backend, **options)
+                seconds = result.meta["seconds"]
+                build = seconds["realize"] + seconds["lower"] + seconds.get("plan", 0.0) + seconds["build"] + \
+                    seconds.get("compile", 0.0)
+                times.setdefault(contender, []).append((build, seconds["run"] + seconds.get("read_back", 0.0)))
+                table[contender] = rates(result, sizes, 100.0)
+            build, run = times[label][-1]
+            print(f"  {contender}: build {build:.1f} s, run {run:.1f} s", flush=True)
+    reference = min((sum(t) for t in times.get("PyNEST", [])), default=None)
+    print(f"{'seconds':14s}{'build':>8s}{'run':>8s}{'total':>8s}{'ratio':>7s}  "
+          f"(best of {args.repeat}; ratio to PyNEST)")
+    for label, rows in times.items():
+        build, run = min(rows, key=sum)
+        ratio = f"{(build + run) / reference:7.2f}" if reference else ""
+        print(f"{label:14s}{build:8.1f}{run:8.1f}{build + run:8.1f}{ratio}")
+    print(f"{'rates':14s}" + "".join(f"{name:>7s}" for name in POPULATIONS))
     for label, row in table.items():
-        print(f"{label:10s}" + "".join(f"{row[name]:7.2f}" for name in POPULATIONS))
+        print(f"{label:14s}" + "".join(f"{row[name]:7.2f}" for name in POPULATIONS))
 
 
 if __name__ == "__main__":
