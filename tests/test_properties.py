@@ -8,10 +8,13 @@ connector. A few hundred examples run in the fast suite, thousands in the slow o
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import re
+import resource
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -29,6 +32,8 @@ WORK_BUDGET = 3e6
 #: Validation of any description, and a run within the budget, take less than this (s of CPU: the machines are
 #: shared, and a wall-clock bound failed a 1.3 s run that took 47 s on a 2-core machine at load 8).
 VALIDATE_SECONDS, RUN_SECONDS = 2.0, 30.0
+#: Address space a case may add (GiB): the run is capped at 2 GB of estimated memory.
+RUN_HEADROOM_GIB = 6.0
 
 BASES: list[dict[str, Any]] = [
     {"dt": 0.1, "duration": 30.0, "seed": 1, "populations": {
@@ -144,7 +149,28 @@ def _work(network: nb.Network) -> float:
     return network.n_steps * neurons + spikes
 
 
+@contextlib.contextmanager
+def address_space_headroom(gib: float = RUN_HEADROOM_GIB) -> Iterator[None]:
+    """At most ``gib`` more address space while a case runs: a case that would take the machine's memory
+    fails with a MemoryError and its shrunk example, instead of the kernel's OOM killer ending the suite
+    (which once killed CI during this test without saying which description did it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as statm:
+        size = int(statm.read().split()[0]) * resource.getpagesize()
+    limit = size + int(gib * 2 ** 30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def check(data: dict[str, Any], done: list[str]) -> None:
+    with address_space_headroom():
+        _check(data, done)
+
+
+def _check(data: dict[str, Any], done: list[str]) -> None:
     started = time.process_time()
     try:
         network = nb.Network.from_dict(data)
