@@ -107,6 +107,8 @@ class Capabilities:
     bytes_per_neuron: float = 1000.0
     #: What it draws itself under ``native: true`` (nothing by default: every item runs realized).
     native: NativeSupport = NativeSupport()
+    #: The most synapses of one model a thread holds (``None``: no limit); a ``threads`` option multiplies it.
+    synapses_per_thread: int | None = None
 
     def defaults(self) -> dict[str, Any]:
         """Every option at its default."""

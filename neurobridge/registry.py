@@ -24,7 +24,7 @@ from .errors import (
 from .lowering import lower, native_decisions
 from .model import Network
 from .realize import RealizedNetwork, realize
-from .resources import check_memory
+from .resources import check_memory, check_synapses_per_thread
 from .results import Result, RunOutput, spikes_frame, states_frame
 
 GROUP = "neurobridge.backends"
@@ -126,6 +126,7 @@ def check_run(network: Network, backend: str, options: dict[str, Any],
     check_supported(network, backend)
     options = check_options(backend, options)
     caps = capabilities()[backend]
+    check_synapses_per_thread(network, caps.synapses_per_thread, int(options.get("threads", 1)), backend)
     check_memory(network, caps.bytes_per_synapse, caps.bytes_per_neuron, memory_limit_gb, backend, caps.native)
     return options
 

@@ -206,21 +206,47 @@ def _truncated_normal_mean(mean: float, std: float, low: float, high: float) -> 
     return mean + std * (density(a) - density(b)) / values.normal_mass(0.0, 1.0, a, b)
 
 
+def expected_synapses(network: Network, projection: Projection) -> int:
+    """The synapses ``projection`` makes: exact for the deterministic rules, the mean for the random ones."""
+    source = network.populations[projection.source]
+    target = network.populations[projection.target]
+    connector = projection.connector
+    count = synapse_count(connector, source.size, target.size, projection.source == projection.target)
+    if count is None:  # fixed_probability, ring
+        p = float(connector.params.get("p", 1.0))
+        if connector.rule == "ring":
+            p *= min(1.0, float(connector.params["radius"]) / math.pi)
+        count = int(float(source.size) * target.size * p)
+    return count
+
+
+def check_synapses_per_thread(network: Network, limit: int | None, threads: int, backend: str) -> None:
+    """Refuse a network whose synapses of one model exceed what ``threads`` threads hold (NEST: ``limit``
+    connections per virtual process and synapse model, or its kernel stops the build midway)."""
+    if limit is None:
+        return
+    counts: dict[str, int] = {}
+    for projection in network.projections:
+        model = projection.synapse.model
+        counts[model] = counts.get(model, 0) + expected_synapses(network, projection)
+    for model, count in counts.items():
+        if count > limit * threads:
+            needed = -(-count // limit)
+            raise ResourceError(
+                f"backend.options.threads: {threads}: {backend} holds at most {limit:,} synapses of one model "
+                f"per thread, and the network has about {count:,} {model} synapses; use threads >= {needed}.")
+
+
 def _projection(result: Estimate, network: Network, index: int, projection: Projection,
                 per_synapse: float) -> None:
     where = f"projections[{index}]"
     source = network.populations[projection.source]
     target = network.populations[projection.target]
     connector = projection.connector
-    same = projection.source == projection.target
-    count = synapse_count(connector, source.size, target.size, same)
     dense = float(source.size) * target.size
-    if count is None:  # fixed_probability, ring
-        p = float(connector.params.get("p", 1.0))
-        if connector.rule == "ring":
-            p *= min(1.0, float(connector.params["radius"]) / math.pi)
-            result.add(f"{where}: ring distances", dense * 24.0)
-        count = int(dense * p)
+    count = expected_synapses(network, projection)
+    if connector.rule == "ring":
+        result.add(f"{where}: ring distances", dense * 24.0)
     result.add(f"{where}: {count:.3g} synapses", count * (REALIZED_BYTES_PER_SYNAPSE + per_synapse))
     if connector.rule in ("fixed_indegree", "fixed_outdegree") and not connector.allow_multapses:
         n = connector.params["n"]
@@ -251,4 +277,4 @@ def _recording(result: Estimate, network: Network, index: int, recording: Record
     result.add(f"recordings[{index}]: {samples:.3g} samples", samples * BYTES_PER_SAMPLE)
 
 
-__all__ = ["estimate", "check_memory", "available_memory", "Estimate", "ResourceError", "GIB"]
+__all__ = ["estimate", "expected_synapses", "check_memory", "check_synapses_per_thread", "available_memory", "Estimate", "ResourceError", "GIB"]

@@ -371,9 +371,9 @@ def _poisson_input(plan: translate.PoissonInputPlan, group: GroupPlan, neurons: 
     when ``rate dt > 1``)."""
     variable, weight = translate.poisson_input(group.membrane, group.receptor, plan, group.fine)
     code = f"{variable} += ({weight}) * poisson({plan.n * plan.rate!r} * Hz * dt)"  # dt: the group's own
-    reached = np.flatnonzero(plan.weight)  # the target population: one block of the group, drawn alone
-    first, last = (int(reached[0]), int(reached[-1]) + 1) if reached.size else (0, len(neurons))
-    return neurons[first:last].run_regularly(code, when=plan.when, name=plan.name)  # a subgroup's: add it
+    first, last = plan.reached  # the target populations: a block of the group, drawn alone
+    drawn = neurons if (first, last) == (0, len(neurons)) else neurons[first:last]  # a subgroup's: add it
+    return drawn.run_regularly(code, when=plan.when, name=plan.name)
 
 
 def _synapses(plan: SynapsePlan, senders: dict[str, Any], groups: dict[str, Any], network: Plan,
@@ -438,7 +438,9 @@ def assignments(plan: Plan, built: Built, b2: Any) -> list[tuple[Any, str, Any]]
                     (obj, f"{noise.name}_std", _quantity(noise.std, "pA", b2)),
                     *((obj, f"{noise.name}_{k}", getattr(noise, k)) for k in ("first", "end", "every"))]
         for pin in group.inputs:
-            out += [(obj, f"{pin.name}_weight", _quantity(pin.weight, translate.WEIGHT_UNITS[group.receptor], b2)),
+            first, _ = pin.reached
+            weight = pin.weight[first] if pin.shared_weight else pin.weight
+            out += [(obj, f"{pin.name}_weight", _quantity(weight, translate.WEIGHT_UNITS[group.receptor], b2)),
                     (obj, f"{pin.name}_first", pin.first), (obj, f"{pin.name}_end", pin.end)]
     for native in plan.natives:
         if native.simulated:

@@ -49,6 +49,9 @@ class NestBackend(Backend):
             "verbose": Option(False, bool, "NEST's messages (verbosity INFO) and PyNEST's banner"),
         },
         bytes_per_synapse=120.0, bytes_per_neuron=2000.0,
+        # NEST 3's connection index: 2^27 - 2 connections per virtual process and synapse model (the full
+        # microcircuit's 299 M static synapses stop a 2-thread build midway with a KernelException)
+        synapses_per_thread=134_217_726,
         native=NATIVE_SUPPORT,
         notes=(
             "iaf_psc_*: exact integration, agrees with the reference to rounding.",

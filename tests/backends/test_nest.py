@@ -285,6 +285,23 @@ def test_native_truncated_normal_is_nest_redraw_with_the_truncated_law() -> None
     assert abs(delays.mean() - truncnorm.mean(-1.4 / 0.75, 1.0 / 0.75, loc=1.5, scale=0.75)) < 0.03
 
 
+def test_more_synapses_than_the_threads_hold_is_refused_before_nest_is_touched() -> None:
+    """NEST 3 holds 2^27 - 2 connections per virtual process and synapse model; beyond that its kernel
+    stops the build midway (the full microcircuit on 2 threads, after 3 minutes and 10.9 GB)."""
+    data = {"dt": 0.1, "duration": 1.0, "populations": {
+        "a": {"size": 20000, "model": "lif"}, "b": {"size": 20000, "model": "lif"}},
+        "projections": [{"source": "a", "target": "b", "connector": {"fixed_total_number": 150_000_000},
+                         "native": True, "weight": 1.0, "delay": 1.0},
+                        {"source": "b", "target": "a", "connector": {"fixed_indegree": 6000}, "native": True,
+                         "weight": 1.0, "delay": 1.0}]}
+    with pytest.raises(nb.NeurobridgeError) as error:
+        nb.simulate(data, "nest", threads=2)
+    assert str(error.value) == (
+        "backend.options.threads: 2: nest holds at most 134,217,726 synapses of one model per thread, and "
+        "the network has about 270,000,000 static synapses; use threads >= 3.")
+    assert _nest().GetKernelStatus("network_size") < 40000  # nothing of this network was created
+
+
 def test_native_poisson_source_rate_and_cv() -> None:
     data = {"dt": 0.1, "duration": 5000.0, "seed": 11, "populations": {
         "noise": {"size": 200, "model": "poisson", "params": {"rate": 20.0}, "native": True}},
