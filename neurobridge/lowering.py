@@ -79,6 +79,7 @@ from .realize import (
     RealizedPopulation,
     RealizedProjection,
     SpikeEvents,
+    delay_steps,
     draw_projection,
     is_shared,
     shared,
@@ -493,9 +494,13 @@ class LoweredNetwork:
         """The longest delay onto ``group`` (at least 1): the ring buffer a group needs."""
         realized = [int(p.delay_steps[:1].max() if is_shared(p.delay_steps) else p.delay_steps.max())
                     for p in self.pathways if p.group == group and p.delay_steps.size]
-        native = [int(round(float(p.spec.delay) / self.dt)) for p in self.pathways  # a backend's own buffer
+        native = [self.native_delay_steps(p) for p in self.pathways  # a backend's own buffer
                   if p.group == group and p.drawn_by_simulator and isinstance(p.spec.delay, (int, float))]
         return max([*realized, *native], default=1)
+
+    def native_delay_steps(self, pathway: Pathway) -> int:
+        """A native pathway's scalar delay in steps, rounded as realized delays are (:func:`realize.delay_steps`)."""
+        return int(delay_steps(float(pathway.spec.delay), self.dt))
 
     def pathways_onto(self, group: str) -> Iterator[Pathway]:
         return (p for p in self.pathways if p.group == group)

@@ -91,6 +91,12 @@ class SpikeEvents:
         return cls(size, dt, pointer, (unique % size).astype(np.int32), _narrow(counts))
 
 
+def delay_steps(delays: Any, dt: float) -> Any:
+    """Delays (ms) in steps as NEST's ``Time::delay_ms_to_steps`` rounds them: ``ld_round(ms * steps_per_ms)``,
+    midpoints up (Python's ``round`` sends them to the even step). For realized and native delays alike."""
+    return np.floor(np.asarray(delays, dtype=float) * (1.0 / dt) + 0.5)
+
+
 def _narrow(counts: np.ndarray) -> np.ndarray:
     return counts.astype(np.uint16 if counts.size == 0 or counts.max() < 2 ** 16 else np.uint32)
 
@@ -520,8 +526,7 @@ def _projection(network: Network, index: int, projection: Projection,
         raise InvalidValueError(f"{where}.weight: a drawn weight of {distinct[np.abs(distinct).argmax()]:.4g} is "
                                 f"beyond {catalog.MAX_WEIGHT:g} in magnitude; bound the distribution with min/max.")
     delays = _distinct(_values(projection.delay, n, rng, f"{where}.delay"))
-    # NEST's Time::delay_ms_to_steps: ld_round(ms * steps_per_ms), midpoints rounded up.
-    steps = np.floor(delays * (1.0 / network.dt) + 0.5)
+    steps = delay_steps(delays, network.dt)
     if steps.size and steps.min() < 1:
         raise InvalidValueError(f"{where}.delay: a drawn delay of {delays.min():.4g} ms is below dt "
                                 f"({network.dt} ms); give the distribution a min of at least dt.")

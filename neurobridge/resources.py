@@ -277,4 +277,5 @@ def _recording(result: Estimate, network: Network, index: int, recording: Record
     result.add(f"recordings[{index}]: {samples:.3g} samples", samples * BYTES_PER_SAMPLE)
 
 
-__all__ = ["estimate", "expected_synapses", "check_memory", "check_synapses_per_thread", "available_memory", "Estimate", "ResourceError", "GIB"]
+__all__ = ["estimate", "expected_synapses", "check_memory", "check_synapses_per_thread", "available_memory",
+           "Estimate", "ResourceError", "GIB"]

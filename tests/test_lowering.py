@@ -10,6 +10,7 @@ import pytest
 
 import neurobridge as nb
 from neurobridge.lowering import NativeSupport, lower, native_decisions
+from neurobridge.registry import capabilities
 
 NET = {
     "dt": 0.1, "duration": 5.0, "seed": 1,
@@ -166,6 +167,21 @@ def test_delays_round_to_the_grid_as_nest_rounds_them() -> None:
             "projections": [{"source": "s", "target": "n", "connector": "one_to_one", "delay": delays}]}
     (pathway,) = lower(nb.realize(nb.Network.from_dict(data))).pathways
     assert pathway.delay_steps.tolist() == nest_steps.tolist()
+
+
+def test_native_delays_round_as_realized_delays_do() -> None:
+    """A native pathway's scalar delay goes to steps by NEST's rule too (0.25 ms at dt 0.1: 3 steps, where
+    Python's round gives 2), so a backend's own buffer is the realized one's."""
+    for delay, expected in ((0.25, 3), (0.35, 4), (1.05, 11), (1.5, 15)):
+        data = {"populations": {"p": {"size": 4, "model": "poisson", "params": {"rate": 10.0}, "native": True},
+                                "n": {"size": 4}},
+                "projections": [{"source": "p", "target": "n", "connector": {"fixed_indegree": 2}, "delay": delay,
+                                 "native": True}]}
+        network = nb.Network.from_dict(data)
+        lowered = lower(nb.realize(network), capabilities()["numpy"].native)
+        (pathway,) = lowered.pathways
+        assert pathway.drawn_by_simulator
+        assert lowered.native_delay_steps(pathway) == expected, delay
 
 
 def test_pathways_share_the_realized_arrays_where_the_sign_rule_keeps_every_synapse() -> None:

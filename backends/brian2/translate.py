@@ -734,7 +734,7 @@ def _native(pathway: Pathway, group: GroupPlan, source: str, source_offset: int,
     _, value = sign_rule(group.receptor, np.array([float(spec.weight)]))[pathway.channel]
     i = np.array([source_offset, source_offset + lowered.size(pathway.source)], dtype=np.int64)  # index ranges
     j = np.array([target_offset, target_offset + lowered.size(pathway.target)], dtype=np.int64)
-    steps = np.array([int(round(float(spec.delay) / lowered.dt))])
+    steps = np.array([lowered.native_delay_steps(pathway)])
     return SynapsePlan(f"native{pathway.projection}_{pathway.channel}", source, group.name, pathway.channel, i, j,
                        value, steps, probability=float(spec.connector.params["p"]),
                        autapses=spec.source != spec.target or spec.connector.allow_autapses)
@@ -749,7 +749,7 @@ def _poisson_input(pathway: Pathway, group: GroupPlan, offset: int, lowered: Low
     # delta: the step before, as the pathway it replaces (see the module docstring); a fine group's buffer
     # takes the arrivals of the step itself. Its window counts fine steps.
     early = pathway.acts_in_arrival_step and group.fine == 1
-    delay = int(round(float(spec.delay) / lowered.dt)) - early
+    delay = lowered.native_delay_steps(pathway) - early
     limit = np.iinfo(np.int32).max // group.fine
     first, end = source.first + delay, min(source.end, limit - delay) + delay
     return PoissonInputPlan(f"input{pathway.projection}", group.name, pathway.channel, poisson_input_trains(spec),

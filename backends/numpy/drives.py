@@ -69,7 +69,7 @@ class PoissonDrive:
         self.value = value
         self.mean = poisson_input_trains(pathway.spec) * float(source.params["rate"][0]) * lowered.dt / 1000.0
         self.first, self.end = source.first, min(source.end, lowered.n_steps)
-        self.delay = int(round(float(pathway.spec.delay) / lowered.dt))
+        self.delay = lowered.native_delay_steps(pathway)
         self.rng = stream(lowered.network.seed, f"numpy-native:projections[{pathway.projection}]")
         self.block = max(1, BLOCK_CELLS // max(size, 1))
         self.counts: np.ndarray = np.empty((0, size))
