@@ -6,7 +6,7 @@ subcommands nor the words after them. Instead::
 
     eval "$(neurobridge completion bash)"      # in ~/.bashrc; zsh: autoload bashcompinit first
 
-installs a function that asks ``neurobridge __complete WORDS...`` for the candidates of the last
+installs a function that asks ``neurobridge __complete-line "$line"`` for the candidates of the last
 (partial) word: subcommands; for ``run`` and ``validate`` the config groups and their options
 (``experiment=cu`` -> ``experiment=cuba``; ``model=nets/`` -> the YAML files there), top-level keys
 and Hydra's flags; backend names after ``--backends``.
