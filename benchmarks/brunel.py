@@ -98,10 +98,29 @@ def drawing_seconds(ne: int, duration: float) -> float:
     return seconds
 
 
-def pynest(ne: int, duration: float) -> Row:
-    """NEST's brunel_delta_nest.py, as its authors wrote it (every neuron recorded)."""
+def realized_trains(ne: int, duration: float) -> list[dict[str, np.ndarray]]:
+    """The input trains neurobridge draws for the realized network, as spike_generator parameters."""
+    network = nb.Network.from_dict(description(ne, duration, native=False))
+    trains = []
+    for name in ("ext_E", "ext_I"):
+        events = source(network, network.populations[name])[1]
+        order, bounds = events.by_neuron()
+        times = np.split(events.steps()[order] * DT, bounds)
+        counts = np.split(events.counts[order].astype(np.int64), bounds)
+        trains += [{"spike_times": t, "spike_multiplicities": c} for t, c in zip(times, counts)]
+    return trains
+
+
+def pynest(ne: int, duration: float, replay: bool = False) -> Row:
+    """NEST's brunel_delta_nest.py, as its authors wrote it (every neuron recorded).
+
+    ``replay``: fed the realized input instead of the poisson_generator: one spike_generator per neuron with
+    the trains neurobridge draws (drawing not counted), set in one call with multiplicities, the fastest way
+    NEST takes given spikes. What NEST itself costs a realized run.
+    """
     import nest
 
+    trains = realized_trains(ne, duration) if replay else []
     nest.set_verbosity("M_ERROR")
     nest.ResetKernel()
     started = time.perf_counter()
@@ -111,55 +130,22 @@ def pynest(ne: int, duration: float) -> Row:
     nest.rng_seed = 1
     exc = nest.Create("iaf_psc_delta", ne, params={**NEURON, "V_m": 0.0})
     inh = nest.Create("iaf_psc_delta", ni, params={**NEURON, "V_m": 0.0})
-    noise = nest.Create("poisson_generator", params={"rate": rate})
     recorder = nest.Create("spike_recorder")
     nest.CopyModel("static_synapse", "excitatory", {"weight": J, "delay": D})
     nest.CopyModel("static_synapse", "inhibitory", {"weight": -G * J, "delay": D})
-    nest.Connect(noise, exc, syn_spec="excitatory")
-    nest.Connect(noise, inh, syn_spec="excitatory")
+    if replay:
+        generators = nest.Create("spike_generator", ne + ni, params={"allow_offgrid_times": True})
+        generators.set(trains)
+        # the generator's spike stamped (k + 1) dt leaves in step k: one step sooner than a neuron's, as the
+        # backend does (identical spikes): delay D - dt from generator to neuron
+        nest.Connect(generators, exc + inh, "one_to_one", syn_spec={"weight": J, "delay": D - DT})
+    else:
+        noise = nest.Create("poisson_generator", params={"rate": rate})
+        nest.Connect(noise, exc, syn_spec="excitatory")
+        nest.Connect(noise, inh, syn_spec="excitatory")
     nest.Connect(exc + inh, recorder)
     nest.Connect(exc, exc + inh, {"rule": "fixed_indegree", "indegree": ce}, "excitatory")
     nest.Connect(inh, exc + inh, {"rule": "fixed_indegree", "indegree": ci}, "inhibitory")
-    nest.Prepare()
-    build = time.perf_counter() - started
-    started = time.perf_counter()
-    nest.Run(duration)
-    run = time.perf_counter() - started
-    nest.Cleanup()
-    counts = np.bincount(recorder.events["senders"] - exc[0].global_id, minlength=ne + ni)
-    return build, run, rates_of(counts, ne, duration)
-
-
-def pynest_replay(ne: int, duration: float) -> Row:
-    """The hand-written PyNEST script fed the realized input instead of a poisson_generator: one
-    spike_generator per neuron with the trains neurobridge draws (drawing not counted), set in one call
-    with multiplicities, the fastest way NEST takes given spikes. What NEST itself costs a realized run."""
-    import nest
-
-    network = nb.Network.from_dict(description(ne, duration, native=False))
-    trains = []
-    for name in ("ext_E", "ext_I"):
-        events = source(network, network.populations[name])[1]
-        order, bounds = events.by_neuron()
-        times = np.split(events.steps()[order] * DT, bounds)
-        counts = np.split(events.counts[order].astype(np.int64), bounds)
-        trains += [{"spike_times": t, "spike_multiplicities": c} for t, c in zip(times, counts)]
-    nest.set_verbosity("M_ERROR")
-    nest.ResetKernel()
-    started = time.perf_counter()
-    ni, ce, ci, _, _ = sizes(ne)
-    nest.resolution, nest.local_num_threads = DT, 1
-    exc = nest.Create("iaf_psc_delta", ne, params={**NEURON, "V_m": 0.0})
-    inh = nest.Create("iaf_psc_delta", ni, params={**NEURON, "V_m": 0.0})
-    generators = nest.Create("spike_generator", ne + ni, params={"allow_offgrid_times": True})
-    generators.set(trains)
-    recorder = nest.Create("spike_recorder")
-    # the generator's spike stamped (k + 1) dt leaves in step k: one step sooner than a neuron's, as the
-    # backend does (identical spikes): delay D - dt from generator to neuron
-    nest.Connect(generators, exc + inh, "one_to_one", syn_spec={"weight": J, "delay": D - DT})
-    nest.Connect(exc + inh, recorder)
-    nest.Connect(exc, exc + inh, {"rule": "fixed_indegree", "indegree": ce}, {"weight": J, "delay": D})
-    nest.Connect(inh, exc + inh, {"rule": "fixed_indegree", "indegree": ci}, {"weight": -G * J, "delay": D})
     nest.Prepare()
     build = time.perf_counter() - started
     started = time.perf_counter()
@@ -222,7 +208,7 @@ def main() -> None:
     if "nest" not in skip:
         contenders["PyNEST hand-written"] = lambda: pynest(ne, args.duration)
     if "nest" not in skip and "realized" not in skip:
-        contenders["PyNEST replaying realized input"] = lambda: pynest_replay(ne, args.duration)
+        contenders["PyNEST replaying realized input"] = lambda: pynest(ne, args.duration, replay=True)
     if "brian2" not in skip:
         contenders["Brian2 hand-written (numpy)"] = lambda: brian2_script(ne, args.duration)
     for backend in ("nest", "brian2", "numpy"):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,10 @@ def psc_per_psp(C_m: float, tau_m: float, tau_syn: float) -> float:
     return 1.0 / peak
 
 
+#: The PSC (pA) of a 0.15 mV PSP: every excitatory synapse before K-scaling, and the background's.
+W_EXT = PSP_E * psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
+
+
 def full_synapses(scale: float) -> np.ndarray:
     """Total synapses per pair at neuron scale ``scale``, in-degrees at full scale (the example's count)."""
     product = np.outer(N_FULL, N_FULL).astype(float)
@@ -83,13 +88,26 @@ def numbers(scale: float, background: str = "dc") -> tuple[np.ndarray, np.ndarra
     factor = psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
     psp = np.where(np.arange(8) % 2 == 0, PSP_E, PSP_E * G)[None, :].repeat(8, axis=0)
     psp[0, 2] = 2 * PSP_E  # L4E -> L23E doubled
-    weights, external = psp * factor, PSP_E * factor
+    weights = psp * factor
     tau = NEURON["tau_syn_ex"]
-    dc = BG_RATE * K_EXT * external * tau * 0.001 if background == "dc" else np.zeros(8)
+    dc = BG_RATE * K_EXT * W_EXT * tau * 0.001 if background == "dc" else np.zeros(8)
     indegree = synapses / np.maximum(sizes[:, None], 1)
     dc = dc + 0.001 * tau * (1.0 - math.sqrt(scale)) * (weights * indegree * FULL_MEAN_RATES).sum(axis=1)
     weights = weights / math.sqrt(scale)
     return sizes, (synapses * scale).astype(int), weights, dc
+
+
+def pairs(synapses: np.ndarray, weights: np.ndarray) -> Iterator[tuple[int, int, int, float, float, float, float]]:
+    """``(target, source, synapses, weight, low, high, delay)`` for every connected pair: the weight's
+    normal is redrawn into ``[low, high]`` to keep its sign; the delay is the pair's mean."""
+    for target in range(8):
+        for source in range(8):
+            n = int(synapses[target, source])
+            if n == 0:
+                continue
+            w = float(weights[target, source])
+            low, high = (0.0, math.inf) if w > 0 else (-math.inf, 0.0)
+            yield target, source, n, w, low, high, DELAY_EXC if source % 2 == 0 else DELAY_INH
 
 
 def description(scale: float, duration: float = 1000.0, seed: int = 55, native: bool = False,
@@ -104,27 +122,21 @@ def description(scale: float, duration: float = 1000.0, seed: int = 55, native: 
                "initial": {"V_m": {"normal": {"mean": -58.0, "std": 10.0}}}}
         for i, (name, size) in enumerate(zip(POPULATIONS, sizes))}
     projections = []
-    for target in range(8):
-        for source in range(8):
-            n = int(synapses[target, source])
-            if n == 0:
-                continue
-            w = round(float(weights[target, source]), 6)
-            bounds = {"low": 0.0, "high": math.inf} if w > 0 else {"low": -math.inf, "high": 0.0}
-            delay = DELAY_EXC if source % 2 == 0 else DELAY_INH
-            projections.append({
-                "source": POPULATIONS[source], "target": POPULATIONS[target],
-                "connector": {"fixed_total_number": n, "allow_autapses": False, "allow_multapses": True},
-                "weight": {"truncated_normal": {"mean": w, "std": round(abs(w) * PSP_REL_STD, 6), **bounds}},
-                "delay": {"truncated_normal": {"mean": delay, "std": delay * DELAY_REL_STD, "low": 0.1,
-                                               "high": math.inf}}, **({"native": True} if native else {})})
+    for target, source, n, w, low, high, delay in pairs(synapses, weights):
+        w = round(w, 6)
+        projections.append({
+            "source": POPULATIONS[source], "target": POPULATIONS[target],
+            "connector": {"fixed_total_number": n, "allow_autapses": False, "allow_multapses": True},
+            "weight": {"truncated_normal": {"mean": w, "std": round(abs(w) * PSP_REL_STD, 6), "low": low,
+                                            "high": high}},
+            "delay": {"truncated_normal": {"mean": delay, "std": delay * DELAY_REL_STD, "low": 0.1,
+                                           "high": math.inf}}, **({"native": True} if native else {})})
     if background == "poisson":
-        external = PSP_E * psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
         for i, name in enumerate(POPULATIONS):
             populations[f"{name}_bg"] = {"size": int(sizes[i]), "model": "poisson",
                                          "params": {"rate": float(BG_RATE * K_EXT[i])}, "native": native}
             projections.append({"source": f"{name}_bg", "target": name, "connector": "one_to_one",
-                                "weight": round(float(external), 6), "delay": POISSON_DELAY, "native": native})
+                                "weight": round(W_EXT, 6), "delay": POISSON_DELAY, "native": native})
     return {"name": f"microcircuit_{scale:g}", "dt": 0.1, "duration": duration, "seed": seed,
             "populations": populations, "projections": projections,
             "recordings": [{"population": name, "variables": ["spikes"]} for name in POPULATIONS]}
@@ -156,7 +168,6 @@ def pynest(scale: float, duration: float, threads: int = 1, seed: int = 55, back
     started = time.perf_counter()
     nest.resolution, nest.local_num_threads, nest.rng_seed = 0.1, threads, seed
     sizes, synapses, weights, dc = numbers(scale, background)
-    external = PSP_E * psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
     cells, recorders = [], []
     for i, size in enumerate(sizes):
         cells.append(nest.Create("iaf_psc_exp", int(size), params={**NEURON, "I_e": float(dc[i])}))
@@ -165,20 +176,13 @@ def pynest(scale: float, duration: float, threads: int = 1, seed: int = 55, back
         nest.Connect(cells[-1], recorders[-1])
         if background == "poisson":  # one generator per population: each target its own train
             noise = nest.Create("poisson_generator", params={"rate": float(BG_RATE * K_EXT[i])})
-            nest.Connect(noise, cells[-1], syn_spec={"weight": float(external), "delay": POISSON_DELAY})
-    for target in range(8):
-        for source in range(8):
-            if synapses[target, source] == 0:
-                continue
-            w = float(weights[target, source])
-            low, high = (0.0, math.inf) if w > 0 else (-math.inf, 0.0)
-            d = DELAY_EXC if source % 2 == 0 else DELAY_INH
-            nest.Connect(cells[source], cells[target],
-                         {"rule": "fixed_total_number", "N": int(synapses[target, source]),
-                          "allow_autapses": False, "allow_multapses": True},
-                         {"synapse_model": "static_synapse",
-                          "weight": nest.math.redraw(nest.random.normal(mean=w, std=abs(w) * PSP_REL_STD), low, high),
-                          "delay": nest.math.redraw(nest.random.normal(mean=d, std=d * DELAY_REL_STD), 0.1, math.inf)})
+            nest.Connect(noise, cells[-1], syn_spec={"weight": W_EXT, "delay": POISSON_DELAY})
+    for target, source, n, w, low, high, d in pairs(synapses, weights):
+        nest.Connect(cells[source], cells[target],
+                     {"rule": "fixed_total_number", "N": n, "allow_autapses": False, "allow_multapses": True},
+                     {"synapse_model": "static_synapse",
+                      "weight": nest.math.redraw(nest.random.normal(mean=w, std=abs(w) * PSP_REL_STD), low, high),
+                      "delay": nest.math.redraw(nest.random.normal(mean=d, std=d * DELAY_REL_STD), 0.1, math.inf)})
     nest.Prepare()
     build = time.perf_counter() - started
     started = time.perf_counter()
