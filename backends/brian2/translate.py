@@ -685,9 +685,7 @@ def _synapses(lowered: LoweredNetwork, groups: Mapping[str, GroupPlan], locate: 
         else:
             # One object per weight where a pathway has one: Brian2's numpy target delivers a shared weight
             # about twice as fast as a per-synapse one (Brunel NE 2000: 1.5 s against 2.6 s for 1 s).
-            values = columns[3]
-            weight = float(values[0]) if values.size and bool(np.all(values == values[0])) else None
-            static.setdefault((source, group.name, pathway.channel, weight), []).append(columns)
+            static.setdefault((source, group.name, pathway.channel, pathway.shared_weight), []).append(columns)
     named: dict[tuple[str, str, str], int] = {}
     for (source, target, channel, _), parts in static.items():
         i, j, steps, values = (np.concatenate(c) for c in zip(*parts))
