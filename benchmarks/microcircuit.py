@@ -1,27 +1,30 @@
-"""The Potjans & Diesmann (2014) microcircuit at any scale: write its description, run it, compare rates.
+"""The Potjans & Diesmann (2014) microcircuit at any scale: write its descriptions, run them, compare rates.
 
-    python benchmarks/microcircuit.py --scale 0.1 [--write] [--backends numpy,nest] [--duration 1000]
+    python benchmarks/microcircuit.py [--write] [--scale 0.1] [--background dc|poisson] [--backends numpy,nest]
 
-The numbers follow NEST's PyNEST example (pynest/examples/Potjans_2014, network_params.py and helpers.py
-of the version stored here, May 2016 by Rothe, Bos and van Albada), computed, not copied:
+The numbers follow NEST's PyNEST example (pynest/examples/Potjans_2014: network.py, network_params.py and
+helpers.py of May 2016 by Rothe, Bos and van Albada), computed, not copied:
 
-* neurons ``int(N_full * scale)``; synapses per pair: the full-scale total
-  ``log(1 - p) / log(1 - 1 / (N_pre N_post))`` with the target's neurons scaled
-  (``int(total * int(N_post scale) / N_post)``), then times ``K_scaling = scale``:
-  ``fixed_total_number`` without autapses, with multapses;
+* neurons ``int(N_full N_scaling)``; synapses per pair: the full-scale total
+  ``log(1 - p) / log((N_pre N_post - 1) / (N_pre N_post))`` with the target's neurons scaled
+  (``int(total int(N_post N_scaling) / N_post)``), then ``int(that K_scaling)``: ``fixed_total_number``
+  without autapses, with multapses;
 * weights: the PSC that gives a 0.15 mV PSP (``iaf_psc_exp``, tau_m 10, tau_syn 0.5, C_m 250), doubled
   L4E -> L23E, g = -4 for inhibitory sources, relative std 0.1, redrawn to keep their sign
   (``truncated_normal``); delays 1.5 ms (excitatory sources) or 0.75 ms (inhibitory), relative std 0.5,
   redrawn below dt;
-* K-scaling: weights divided by ``sqrt(K_scaling)`` and the lost mean input given back as DC
-  (``0.001 tau_syn (1 - sqrt(K_scaling)) sum_j w_ij K_ij rate_j`` with ``K_ij`` the full-scale in-degree
-  and the example's full-scale rates); background: the example's DC option (``poisson_input: False``),
-  ``bg_rate K_ext PSC_ext tau_syn 0.001`` pA, since a realized Poisson background of 7717 neurons at
-  12-23 kHz each is another session's work (issue 14, item 1).
+* K-scaling: weights divided by ``sqrt(K_scaling)``, and the mean input lost given back as DC,
+  ``0.001 tau_syn (1 - sqrt(K_scaling)) sum_j w_ij K_ij rate_j`` with ``K_ij`` the in-degree at full
+  ``K`` and the example's full-scale rates;
+* background: DC (the example's ``poisson_input: False``), ``bg_rate K_ext w_ext tau_syn 0.001`` pA; or
+  Poisson, each neuron its own train at ``bg_rate K_ext K_scaling`` with weight ``w_ext / sqrt(K_scaling)``
+  and the lost mean as DC.
 
-``--write`` stores the description as ``conf/model/microcircuit.yaml``. Rates are counted after the first
-100 ms (the example's presimulation) and printed next to the published ones (Potjans & Diesmann 2014, Fig. 6,
-as NEST's example reproduces them at full scale).
+``--write`` stores both as expressions over ``parameters`` (``scale`` first) in
+``conf/model/microcircuit.yaml`` and ``microcircuit_poisson.yaml``; a run sets ``parameters.scale``.
+:func:`numbers` does the same arithmetic with NumPy, as the example does, for the hand-written PyNEST
+script. Rates are counted after the first 100 ms (the example's presimulation) and printed next to the
+published ones (Potjans & Diesmann 2014, Fig. 6, as NEST's example reproduces them at full scale).
 """
 
 from __future__ import annotations
@@ -72,29 +75,33 @@ W_EXT = PSP_E * psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"]
 
 
 def full_synapses(scale: float) -> np.ndarray:
-    """Total synapses per pair at neuron scale ``scale``, in-degrees at full scale (the example's count)."""
-    product = np.outer(N_FULL, N_FULL).astype(float)
+    """Total synapses per (target, source) pair with the targets' neurons scaled by ``scale`` and the in-degrees
+    at full scale, counted as the example counts them."""
+    product = np.outer(N_FULL, N_FULL)
     total = np.log(1.0 - P) / np.log((product - 1.0) / product)
     targets = N_FULL[:, None]
     return ((total * (targets * scale).astype(int)) / targets).astype(int)
 
 
-def numbers(scale: float, background: str = "dc") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Neurons per population, synapses per (target, source) pair, K-scaled PSC weights (pA) and the DC
-    (pA) per population at ``scale``: the K-scaling compensation, plus the background's mean with a DC
-    background (a Poisson background is its own input)."""
+def numbers(scale: float, background: str = "dc") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                           float, np.ndarray]:
+    """The example's arithmetic at ``scale`` (N and K scaling alike), with NumPy as the example does it:
+    neurons per population, synapses per (target, source) pair, K-scaled PSC weights (pA), the DC (pA) per
+    population (the K-scaling compensation, plus the background's mean with a DC background), and with a
+    Poisson background its weight (pA) and rate (Hz) per population."""
     sizes = (N_FULL * scale).astype(int)
     synapses = full_synapses(scale)
-    factor = psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
-    psp = np.where(np.arange(8) % 2 == 0, PSP_E, PSP_E * G)[None, :].repeat(8, axis=0)
+    psp = np.where(np.arange(8) % 2 == 0, PSP_E, G * PSP_E)[None, :].repeat(8, axis=0)
     psp[0, 2] = 2 * PSP_E  # L4E -> L23E doubled
-    weights = psp * factor
-    tau = NEURON["tau_syn_ex"]
-    dc = BG_RATE * K_EXT * W_EXT * tau * 0.001 if background == "dc" else np.zeros(8)
-    indegree = synapses / np.maximum(sizes[:, None], 1)
-    dc = dc + 0.001 * tau * (1.0 - math.sqrt(scale)) * (weights * indegree * FULL_MEAN_RATES).sum(axis=1)
-    weights = weights / math.sqrt(scale)
-    return sizes, (synapses * scale).astype(int), weights, dc
+    weights = psc_per_psp(NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"]) * psp
+    tau, shrink = NEURON["tau_syn_ex"], 1.0 - np.sqrt(scale)
+    inputs = (weights * (synapses / (N_FULL[:, None] * scale)) * FULL_MEAN_RATES).sum(axis=1)
+    if background == "dc":
+        dc = 0.001 * tau * (shrink * inputs) + BG_RATE * K_EXT * W_EXT * tau * 0.001
+    else:  # the lost mean of the K-scaled background is given back as DC too
+        dc = 0.001 * tau * (shrink * inputs + shrink * (W_EXT * K_EXT * BG_RATE))
+    return (sizes, (synapses * scale).astype(int), weights / np.sqrt(scale), dc, W_EXT / np.sqrt(scale),
+            BG_RATE * (K_EXT * scale))
 
 
 def pairs(synapses: np.ndarray, weights: np.ndarray) -> Iterator[tuple[int, int, int, float, float, float, float]]:
@@ -110,43 +117,106 @@ def pairs(synapses: np.ndarray, weights: np.ndarray) -> Iterator[tuple[int, int,
             yield target, source, n, w, low, high, DELAY_EXC if source % 2 == 0 else DELAY_INH
 
 
-def description(scale: float, duration: float = 1000.0, seed: int = 55, native: bool = False,
-                background: str = "dc") -> dict[str, Any]:
-    """The microcircuit at ``scale`` (neurons and in-degrees) as plain data; ``native``: the simulator draws
-    the connections and the background (``native: true`` on every projection and source). ``background``
-    ``poisson``: each neuron its own Poisson train at ``K_ext`` times 8 Hz, PSC ``w_ext``, delay 1.5 ms."""
-    sizes, synapses, weights, dc = numbers(scale, background)
-    populations = {
-        name: {"size": int(size), "model": "lif", "receptor": "current_exp",
-               "params": {**NEURON, "I_e": round(float(dc[i]), 6)},
-               "initial": {"V_m": {"normal": {"mean": -58.0, "std": 10.0}}}}
-        for i, (name, size) in enumerate(zip(POPULATIONS, sizes))}
+def parametric(background: str = "dc") -> dict[str, Any]:
+    """The microcircuit as a description over named parameters, the example's arithmetic written as
+    expressions: ``scale`` (neurons and in-degrees; ``N_scaling`` and ``K_scaling`` may be set apart),
+    ``K_<source>_to_<target>`` the synapses at full in-degree, ``x_<target>`` the mean input (pA/s) that
+    K-scaling takes away and gives back as DC. ``background``: ``dc`` (the example's ``poisson_input: False``)
+    or ``poisson`` (each neuron its own train at ``bg_rate K_ext K_scaling``)."""
+    names = POPULATIONS
+    parameters: dict[str, Any] = {
+        "scale": 0.1, "N_scaling": "scale", "K_scaling": "scale", "bg_rate": BG_RATE, "PSP_e": PSP_E, "g": G,
+        "C_m": NEURON["C_m"], "tau_m": NEURON["tau_m"], "tau_syn": NEURON["tau_syn_ex"],
+        "PSC_per_PSP": "1 / (tau_m * tau_syn / (tau_syn - tau_m) / C_m * ((tau_m / tau_syn) ** (-tau_m / (tau_m - "
+                       "tau_syn)) - (tau_m / tau_syn) ** (-tau_syn / (tau_m - tau_syn))))",
+        "w_ext": "PSP_e * PSC_per_PSP", "w_E": "PSC_per_PSP * PSP_e", "w_I": "PSC_per_PSP * (g * PSP_e)",
+        "w_L4E_to_L23E": "PSC_per_PSP * (2 * PSP_e)",
+        "d_E": DELAY_EXC, "d_I": DELAY_INH, "d_rel_std": DELAY_REL_STD, "w_rel_std": PSP_REL_STD}
+    parameters.update({f"N_{name}": int(n) for name, n in zip(names, N_FULL)})
+    parameters.update({f"K_ext_{name}": int(k) for name, k in zip(names, K_EXT)})
+    parameters.update({f"rate_{name}": float(r) for name, r in zip(names, FULL_MEAN_RATES)})
+
+    def weight(t: int, s: int) -> str:
+        return "w_L4E_to_L23E" if (t, s) == (0, 2) else ("w_E" if s % 2 == 0 else "w_I")
+
+    connected = [(t, s) for t in range(8) for s in range(8) if P[t, s] > 0]
+    for t, s in connected:
+        target, source = f"N_{names[t]}", f"N_{names[s]}"
+        parameters[f"K_{names[s]}_to_{names[t]}"] = (
+            f"floor(log(1 - {float(P[t, s])!r}) / log(({target} * {source} - 1) / ({target} * {source})) "
+            f"* floor({target} * N_scaling) / {target})")
+    for t, name in enumerate(names):
+        parameters[f"x_{name}"] = " + ".join(
+            f"{weight(t, s)} * (K_{names[s]}_to_{name} / (N_{name} * N_scaling)) * rate_{names[s]}"
+            for s in range(8) if P[t, s] > 0)
+    lost = "(1 - sqrt(K_scaling))"
+    populations: dict[str, Any] = {}
+    for name in names:
+        if background == "dc":
+            dc = f"0.001 * tau_syn * ({lost} * x_{name}) + bg_rate * K_ext_{name} * w_ext * tau_syn * 0.001"
+        else:
+            dc = f"0.001 * tau_syn * ({lost} * x_{name} + {lost} * (w_ext * K_ext_{name} * bg_rate))"
+        populations[name] = {
+            "size": f"floor(N_{name} * N_scaling)", "model": "lif", "receptor": "current_exp",
+            "params": {"C_m": "C_m", "tau_m": "tau_m", "E_L": NEURON["E_L"], "V_th": NEURON["V_th"],
+                       "V_reset": NEURON["V_reset"], "t_ref": NEURON["t_ref"], "tau_syn_ex": "tau_syn",
+                       "tau_syn_in": "tau_syn", "I_e": dc},
+            "initial": {"V_m": {"normal": {"mean": -58.0, "std": 10.0}}}}
     projections = []
-    for target, source, n, w, low, high, delay in pairs(synapses, weights):
-        w = round(w, 6)
+    for t, s in connected:
+        w, d = f"{weight(t, s)} / sqrt(K_scaling)", "d_E" if s % 2 == 0 else "d_I"
+        low, high = (0.0, math.inf) if s % 2 == 0 else (-math.inf, 0.0)
         projections.append({
-            "source": POPULATIONS[source], "target": POPULATIONS[target],
-            "connector": {"fixed_total_number": n, "allow_autapses": False, "allow_multapses": True},
-            "weight": {"truncated_normal": {"mean": w, "std": round(abs(w) * PSP_REL_STD, 6), "low": low,
-                                            "high": high}},
-            "delay": {"truncated_normal": {"mean": delay, "std": delay * DELAY_REL_STD, "low": 0.1,
-                                           "high": math.inf}}, **({"native": True} if native else {})})
+            "source": names[s], "target": names[t],
+            "connector": {"fixed_total_number": f"floor(K_{names[s]}_to_{names[t]} * K_scaling)",
+                          "allow_autapses": False, "allow_multapses": True},
+            "weight": {"truncated_normal": {"mean": w, "std": f"abs({w} * w_rel_std)", "low": low, "high": high}},
+            "delay": {"truncated_normal": {"mean": d, "std": f"{d} * d_rel_std", "low": 0.1, "high": math.inf}}})
     if background == "poisson":
-        for i, name in enumerate(POPULATIONS):
-            populations[f"{name}_bg"] = {"size": int(sizes[i]), "model": "poisson",
-                                         "params": {"rate": float(BG_RATE * K_EXT[i])}, "native": native}
+        for name in names:
+            populations[f"{name}_bg"] = {"size": f"floor(N_{name} * N_scaling)", "model": "poisson",
+                                         "params": {"rate": f"bg_rate * (K_ext_{name} * K_scaling)"}}
             projections.append({"source": f"{name}_bg", "target": name, "connector": "one_to_one",
-                                "weight": round(W_EXT, 6), "delay": POISSON_DELAY, "native": native})
-    return {"name": f"microcircuit_{scale:g}", "dt": 0.1, "duration": duration, "seed": seed,
-            "populations": populations, "projections": projections,
+                                "weight": "w_ext / sqrt(K_scaling)", "delay": POISSON_DELAY})
+    return {"name": "microcircuit" if background == "dc" else "microcircuit_poisson", "parameters": parameters,
+            "dt": 0.1, "duration": 1000.0, "seed": 55, "populations": populations, "projections": projections,
             "recordings": [{"population": name, "variables": ["spikes"]} for name in POPULATIONS]}
 
 
-def write(data: dict[str, Any], scale: float, path: Path) -> None:
-    header = (f"# Potjans & Diesmann (2014) cortical microcircuit at scale {scale:g} (neurons and in-degrees),\n"
-              "# written by benchmarks/microcircuit.py --scale S --write from the numbers of NEST's PyNEST example\n"
-              "# (see that script's docstring): K-scaled weights with the DC compensation, DC background.\n")
-    path.write_text(header + yaml.safe_dump(data, sort_keys=False, width=120))
+def description(scale: float, duration: float = 1000.0, seed: int = 55, native: bool = False,
+                background: str = "dc") -> dict[str, Any]:
+    """The shipped description at ``scale`` for ``duration`` ms; ``native``: the simulator draws the connections
+    and the background (``native: true`` on every projection and source)."""
+    data = parametric(background)
+    data["parameters"]["scale"] = scale
+    data.update(duration=duration, seed=seed)
+    if native:
+        for projection in data["projections"]:
+            projection["native"] = True
+        for population in data["populations"].values():
+            if population["model"] == "poisson":
+                population["native"] = True
+    return data
+
+
+HEADER = """\
+# The Potjans & Diesmann (2014) cortical microcircuit, {background} background, at any scale: the numbers of
+# NEST's PyNEST example (pynest/examples/Potjans_2014, May 2016) as expressions over `parameters`, written by
+# `python benchmarks/microcircuit.py --write`.
+#   neurobridge run model={name} parameters.scale=0.05   # neurons and in-degrees; 1 is the full circuit
+# K-scaling as the example does it: weights / sqrt(K_scaling), the mean input lost given back as DC
+# (x_<pop>: the input at full in-degree; K_<source>_to_<target>: the synapses at full in-degree onto the
+# scaled target).
+# Weights and delays are normals redrawn into their bounds (`truncated_normal`, NEST's `redraw`).
+"""
+
+
+def write(background: str, folder: Path) -> Path:
+    data = parametric(background)
+    path = folder / f"{data['name']}.yaml"
+    text = HEADER.format(background="DC" if background == "dc" else "Poisson", name=data["name"])
+    path.write_text(text + yaml.safe_dump(data, sort_keys=False, width=1000))
+    return path
 
 
 def rates(result: Any, sizes: dict[str, int], start: float) -> dict[str, float]:
@@ -167,7 +237,7 @@ def pynest(scale: float, duration: float, threads: int = 1, seed: int = 55, back
     nest.ResetKernel()
     started = time.perf_counter()
     nest.resolution, nest.local_num_threads, nest.rng_seed = 0.1, threads, seed
-    sizes, synapses, weights, dc = numbers(scale, background)
+    sizes, synapses, weights, dc, w_ext, bg_rates = numbers(scale, background)
     cells, recorders = [], []
     for i, size in enumerate(sizes):
         cells.append(nest.Create("iaf_psc_exp", int(size), params={**NEURON, "I_e": float(dc[i])}))
@@ -175,8 +245,8 @@ def pynest(scale: float, duration: float, threads: int = 1, seed: int = 55, back
         recorders.append(nest.Create("spike_recorder", params={"start": 100.0}))
         nest.Connect(cells[-1], recorders[-1])
         if background == "poisson":  # one generator per population: each target its own train
-            noise = nest.Create("poisson_generator", params={"rate": float(BG_RATE * K_EXT[i])})
-            nest.Connect(noise, cells[-1], syn_spec={"weight": W_EXT, "delay": POISSON_DELAY})
+            noise = nest.Create("poisson_generator", params={"rate": float(bg_rates[i])})
+            nest.Connect(noise, cells[-1], syn_spec={"weight": w_ext, "delay": POISSON_DELAY})
     for target, source, n, w, low, high, d in pairs(synapses, weights):
         nest.Connect(cells[source], cells[target],
                      {"rule": "fixed_total_number", "N": n, "allow_autapses": False, "allow_multapses": True},
@@ -205,16 +275,14 @@ def main() -> None:
     parser.add_argument("--background", choices=("dc", "poisson"), default="dc")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    data = description(args.scale, args.duration, background=args.background)
     if args.write:
-        path = Path(__file__).resolve().parents[1] / "conf" / "model" / "microcircuit.yaml"
-        write(data, args.scale, path)
-        print(f"wrote {path}")
+        for background in ("dc", "poisson"):
+            print(f"wrote {write(background, Path(__file__).resolve().parents[1] / 'conf' / 'model')}")
     import neurobridge as nb
 
-    sizes = {name: data["populations"][name]["size"] for name in POPULATIONS}
-    n_synapses = sum(p["connector"]["fixed_total_number"] for p in data["projections"]
-                     if isinstance(p["connector"], dict))
+    evaluated = nb.Network.from_dict(description(args.scale, args.duration, background=args.background))
+    sizes = {name: evaluated.populations[name].size for name in POPULATIONS}
+    n_synapses = sum(p.connector.params["n"] for p in evaluated.projections if p.connector.rule == "fixed_total_number")
     print(f"scale {args.scale:g}: {sum(sizes.values())} neurons, {n_synapses} synapses, {args.duration:g} ms, "
           f"{args.background} background, {args.threads} NEST thread(s); rates (Hz) after 100 ms", flush=True)
     table: dict[str, dict[str, float]] = {"published": PUBLISHED}

@@ -26,7 +26,7 @@ from .errors import InvalidValueError, unknown
 #: The functions an expression may call.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "log10": math.log10, "sin": math.sin,
-    "cos": math.cos, "abs": abs, "min": min, "max": max, "round": round,
+    "cos": math.cos, "abs": abs, "min": min, "max": max, "round": round, "floor": math.floor, "ceil": math.ceil,
 }
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,

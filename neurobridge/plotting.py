@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ import pandas as pd  # noqa: E402
 from .results import Result  # noqa: E402
 
 COLORS = {"exc": "black", "inh": "tab:red"}
+#: Populations per legend row under a raster (three labels fit the figure's width).
+LEGEND_COLUMNS = 3
 
 
 def raster(result: Result, path: str | Path | None = None, title: str | None = None,
@@ -21,14 +24,15 @@ def raster(result: Result, path: str | Path | None = None, title: str | None = N
     """Spike raster, one band per population whose spikes were recorded (its first ``max_neurons``),
     time in ms; the legend says how many neurons of each are shown."""
     own = ax is None
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4), constrained_layout=True)
-    fig: Any = ax.get_figure()
-    offset = 0
     sizes = result.meta.get("population_sizes", {})
     recorded = result.meta.get("spike_populations")
     if recorded is not None:
         sizes = {name: size for name, size in sizes.items() if name in recorded}
+    columns = min(max(1, len(sizes)), LEGEND_COLUMNS)
+    if ax is None:  # a legend row more for every LEGEND_COLUMNS populations
+        _, ax = plt.subplots(figsize=(8, 4 + 0.3 * (math.ceil(len(sizes) / columns) - 1)), constrained_layout=True)
+    fig: Any = ax.get_figure()
+    offset = 0
     for index, (name, frame) in enumerate(_by_population(result.spikes, sizes)):
         shown = frame[frame.neuron < max_neurons]
         size = sizes.get(name, int(frame.neuron.max()) + 1 if len(frame) else 0)
@@ -41,7 +45,7 @@ def raster(result: Result, path: str | Path | None = None, title: str | None = N
     if offset:
         ax.set_ylim(-0.5, offset - 0.5)
     if offset:  # below the axes, clear of the spikes
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=max(1, len(sizes)), markerscale=4,
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=columns, markerscale=4,
                   fontsize="small", frameon=False)
     if path is not None and own:
         fig.savefig(path, dpi=120)

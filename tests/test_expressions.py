@@ -47,6 +47,21 @@ def test_a_brunel_file_is_evaluated_as_written_by_hand(tmp_path: Path) -> None:
     assert network.populations["exc"].params["V_th"] == 20.0
 
 
+def test_floor_and_ceil_give_integers_a_connector_takes() -> None:
+    # the microcircuit's neurons per population: int(N_full * scale), 20683 * 0.1 = 2068.3 -> 2068
+    data = small("J", N=20683, scale=0.1)
+    data["populations"]["exc"]["size"] = "floor(N * scale)"
+    data["projections"][0]["connector"] = {"fixed_indegree": "ceil(N * scale / 1000)"}
+    network = nb.Network.from_dict(data)
+    assert network.populations["exc"].size == 2068
+    assert network.projections[0].connector.params["n"] == 3  # ceil(2.0683)
+    data["populations"]["exc"]["size"] = "floor(1e308 * 10)"
+    with pytest.raises(InvalidValueError) as error:
+        nb.Network.from_dict(data)
+    assert str(error.value) == ("populations.exc.size: 'floor(1e308 * 10)' cannot be evaluated (cannot convert "
+                                "float infinity to integer).")
+
+
 def test_the_evaluated_network_round_trips_and_hashes_its_parameters() -> None:
     network = nb.Network.from_dict(small("-g * J"))
     assert nb.Network.from_dict(network.to_dict()) == network
@@ -69,7 +84,7 @@ def test_flags_and_names_are_not_expressions() -> None:
 
 
 ALLOWED = ("numbers, parameter names, + - * / // % **, parentheses and sqrt, exp, log, log10, sin, cos, abs, "
-           "min, max, round")
+           "min, max, round, floor, ceil")
 ERRORS = [
     (small("-gg * J"), UnknownNameError,
      "Unknown name \"gg\" in projections[0].weight ('-gg * J'). Did you mean \"g\"? Allowed: J, g."),
@@ -81,8 +96,8 @@ ERRORS = [
     (small("g.real"), InvalidValueError,
      f"projections[0].weight: 'g.real' uses 'g.real', which an expression may not; allowed: {ALLOWED}."),
     (small("sqrtt(g)"), UnknownNameError,
-     "Unknown function \"sqrtt\" in projections[0].weight ('sqrtt(g)'). Did you mean \"sqrt\"? Allowed: abs, cos, "
-     "exp, log, log10, max, min, round, sin, sqrt."),
+     "Unknown function \"sqrtt\" in projections[0].weight ('sqrtt(g)'). Did you mean \"sqrt\"? Allowed: abs, ceil, "
+     "cos, exp, floor, log, log10, max, min, round, sin, sqrt."),
     (small("g / (J - 0.1)"), InvalidValueError,
      "projections[0].weight: 'g / (J - 0.1)' cannot be evaluated (float division by zero)."),
     (small("10 ** 10 ** 10"), InvalidValueError,
@@ -92,7 +107,7 @@ ERRORS = [
     (small("J", h=True), InvalidValueError, "parameters.h must be a finite number or an expression, got True."),
     (small("J", sqrt=2), InvalidValueError,
      "parameters.sqrt: 'sqrt' is not a parameter name (a letter or _, then letters, digits or _; not one of the "
-     "functions sqrt, exp, log, log10, sin, cos, abs, min, max, round)."),
+     "functions sqrt, exp, log, log10, sin, cos, abs, min, max, round, floor, ceil)."),
     ({**small("J"), "parameters": [1]}, InvalidValueError,
      "parameters must be a mapping of names to numbers or expressions, got [1]."),
     # without parameters: a word where a number belongs is a value error, an expression says what it lacks

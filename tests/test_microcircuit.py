@@ -1,10 +1,17 @@
-"""conf/model/microcircuit.yaml: the Potjans & Diesmann (2014) microcircuit at scale 0.1 (NEST's example's numbers)."""
+"""conf/model/microcircuit.yaml and microcircuit_poisson.yaml: the Potjans & Diesmann (2014) microcircuit at any
+scale, NEST's example's arithmetic as expressions; checked against the tables and against the same arithmetic
+done with NumPy for the hand-written PyNEST script (benchmarks/microcircuit.py)."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
+from pathlib import Path
+from types import ModuleType
 
+import numpy as np
 import pytest
+import yaml
 
 import neurobridge as nb
 from neurobridge.cli import model_path
@@ -21,6 +28,22 @@ def network() -> nb.Network:
     return nb.load(model_path("microcircuit"))
 
 
+@pytest.fixture(scope="module")
+def script() -> ModuleType:
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "microcircuit.py"
+    spec = importlib.util.spec_from_file_location("microcircuit_script", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def at_scale(name: str, scale: float) -> nb.Network:
+    data = yaml.safe_load(Path(model_path(name)).read_text())
+    data["parameters"]["scale"] = scale
+    return nb.Network.from_dict(data)
+
+
 def test_sizes_in_degrees_and_weights_follow_the_tables(network: nb.Network) -> None:
     assert {name: p.size for name, p in network.populations.items()} == {k: int(v * 0.1) for k, v in FULL.items()}
     by_pair = {(p.source, p.target): p for p in network.projections}
@@ -34,10 +57,46 @@ def test_sizes_in_degrees_and_weights_follow_the_tables(network: nb.Network) -> 
     assert by_pair["L23I", "L23E"].weight["truncated_normal"]["mean"] == pytest.approx(-4 * w["mean"], rel=1e-6)
     assert ("L5I", "L23E") not in by_pair  # p = 0
     assert 2.9e6 < sum(p.connector.params["n"] for p in network.projections) < 3.1e6
+    # L23E's DC background, bg_rate K_ext w_ext tau_syn 0.001 = 8 Hz * 1600 * 87.81 pA * 0.5 ms * 0.001 = 562 pA,
+    # less what K-scaling gives back: the recurrent input it removes is net inhibitory
+    assert 0 < network.populations["L23E"].params["I_e"] < 8 * 1600 * 87.81 * 0.5e-3
+
+
+@pytest.mark.parametrize("background", ["dc", "poisson"])
+@pytest.mark.parametrize("scale", [0.1, 0.03, 1.0])
+def test_the_files_at_any_scale_are_the_examples_arithmetic(script: ModuleType, background: str,
+                                                             scale: float) -> None:
+    network = at_scale("microcircuit" if background == "dc" else "microcircuit_poisson", scale)
+    sizes, synapses, weights, dc, w_ext, bg_rates = script.numbers(scale, background)
+    names = script.POPULATIONS
+    assert [network.populations[name].size for name in names] == sizes.tolist()
+    by_pair = {(p.source, p.target): p for p in network.projections}
+    for t, s in np.ndindex(8, 8):
+        projection = by_pair.get((names[s], names[t]))
+        if script.P[t, s] == 0:
+            assert projection is None
+            continue
+        assert projection.connector.params["n"] == synapses[t, s]
+        assert projection.weight["truncated_normal"]["mean"] == weights[t, s]
+    assert [network.populations[name].params["I_e"] for name in names] == pytest.approx(dc, rel=1e-12, abs=1e-12)
+    if background == "poisson":
+        assert [network.populations[f"{name}_bg"].params["rate"] for name in names] == bg_rates.tolist()
+        assert by_pair["L23E_bg", "L23E"].weight == w_ext and by_pair["L23E_bg", "L23E"].connector.rule == "one_to_one"
+    if scale == 1.0:  # full scale: the tables' neurons, no compensation but the DC background
+        assert sizes.tolist() == list(FULL.values())
+        assert network.projections[0].weight["truncated_normal"]["mean"] == pytest.approx(87.81, rel=1e-4)
+
+
+@pytest.mark.parametrize("background", ["dc", "poisson"])
+def test_the_shipped_files_are_what_the_script_writes(script: ModuleType, background: str) -> None:
+    name = "microcircuit" if background == "dc" else "microcircuit_poisson"
+    assert yaml.safe_load(Path(model_path(name)).read_text()) == script.parametric(background)
 
 
 @pytest.mark.slow
-def test_numpy_rates_are_near_the_published_ones(network: nb.Network) -> None:
+@pytest.mark.parametrize("name", ["microcircuit", "microcircuit_poisson"])
+def test_numpy_rates_are_near_the_published_ones(name: str) -> None:
+    network = nb.load(model_path(name))
     result = nb.simulate(network, backend="numpy")
     spikes = result.spikes[result.spikes.time_ms > 100.0]
     for name, published in PUBLISHED.items():
