@@ -56,7 +56,7 @@ class NestBackend(Backend):
         notes=(
             "iaf_psc_*: exact integration, agrees with the reference to rounding.",
             "aeif_*: GSL RKF45 (gsl_error_tol 1e-6); izhikevich: forward Euler (consistent_integration).",
-            "tsodyks_markram from a spike source: relayed through parrot_neuron (no source spike at dt).",
+            "spike sources: one spike_train_injector per neuron (any synapse model, tsodyks_markram too).",
             "native: NEST's connection rules, poisson_generator (through parrots, one dt later), "
             "noise/dc/ac generators; statistical agreement only. What NEST cannot express (other "
             "rules or distributions, per-neuron generator parameters) runs on the realized arrays, "

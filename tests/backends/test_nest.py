@@ -181,18 +181,21 @@ def test_print_time_reports_progress(capfd: pytest.CaptureFixture[str]) -> None:
 
 # -- currents, synapses, models ------------------------------------------------------------------
 
-def test_tsodyks_from_a_source_spike_at_dt_is_refused() -> None:
+def test_tsodyks_from_a_source_spike_at_dt_is_the_references() -> None:
+    """A source's spike in the first step reaches a plastic synapse on NEST (a spike_train_injector sends it as
+    a neuron does; parrots relaying a spike_generator once refused it) with the reference's effect."""
     data = {"dt": 0.1, "duration": 20.0, "populations": {
-        "input": {"size": 1, "model": "spike_times", "params": {"times": [0.1, 5.0]}},
+        "input": {"size": 1, "model": "spike_times", "params": {"times": [0.1, 2.0, 5.0]}},
         "cell": {"size": 1, "model": "lif", "receptor": "current_exp"}},
-        "projections": [{"source": "input", "target": "cell", "connector": "one_to_one", "weight": 10.0,
-                         "synapse": "tsodyks_markram"}]}
-    with pytest.raises(UnsupportedModelError) as error:  # at validation: NEST is not touched
-        check_supported(nb.Network.from_dict(data), "nest")
-    assert str(error.value) == (
-        "projections[0]: input spikes at 0.1 ms (= dt), which cannot reach a tsodyks_markram synapse in "
-        "NEST (spikes reach it only through a relay parrot, which would need a generator spike at 0 ms). "
-        "Start the train at 2 dt (0.2 ms) or later.")
+        "projections": [{"source": "input", "target": "cell", "connector": "one_to_one", "weight": 500.0,
+                         "synapse": "tsodyks_markram"}],
+        "recordings": [{"population": "cell", "variables": ["V_m"]}]}
+    network = nb.Network.from_dict(data)
+    check_supported(network, "nest")
+    nest_v = nb.simulate(network, backend="nest").trace("cell", "V_m").to_numpy()
+    numpy_v = nb.simulate(network, backend="numpy").trace("cell", "V_m").to_numpy()
+    assert np.ptp(numpy_v) > 1.0  # the three spikes move V_m
+    np.testing.assert_allclose(nest_v, numpy_v, rtol=0, atol=1e-9)
 
 
 # -- native ----------------------------------------------------------------------------------------
