@@ -99,7 +99,7 @@ def drawing_seconds(ne: int, duration: float) -> float:
 
 
 def realized_trains(ne: int, duration: float) -> list[dict[str, np.ndarray]]:
-    """The input trains neurobridge draws for the realized network, as spike_generator parameters."""
+    """The input trains neurobridge draws for the realized network, as spike_train_injector parameters."""
     network = nb.Network.from_dict(description(ne, duration, native=False))
     trains = []
     for name in ("ext_E", "ext_I"):
@@ -114,9 +114,9 @@ def realized_trains(ne: int, duration: float) -> list[dict[str, np.ndarray]]:
 def pynest(ne: int, duration: float, replay: bool = False) -> Row:
     """NEST's brunel_delta_nest.py, as its authors wrote it (every neuron recorded).
 
-    ``replay``: fed the realized input instead of the poisson_generator: one spike_generator per neuron with
-    the trains neurobridge draws (drawing not counted), set in one call with multiplicities, the fastest way
-    NEST takes given spikes. What NEST itself costs a realized run.
+    ``replay``: fed the realized input instead of the poisson_generator: one spike_train_injector per neuron
+    with the trains neurobridge draws (drawing not counted), set in one call with multiplicities, the fastest
+    way NEST takes given spikes (benchmarks/nest_spike_generators.py). What NEST itself costs a realized run.
     """
     import nest
 
@@ -134,10 +134,10 @@ def pynest(ne: int, duration: float, replay: bool = False) -> Row:
     nest.CopyModel("static_synapse", "excitatory", {"weight": J, "delay": D})
     nest.CopyModel("static_synapse", "inhibitory", {"weight": -G * J, "delay": D})
     if replay:
-        generators = nest.Create("spike_generator", ne + ni, params={"allow_offgrid_times": True})
+        generators = nest.Create("spike_train_injector", ne + ni, params={"allow_offgrid_times": True})
         generators.set(trains)
-        # the generator's spike stamped (k + 1) dt leaves in step k: one step sooner than a neuron's, as the
-        # backend does (identical spikes): delay D - dt from generator to neuron
+        # the spike stamped (k + 1) dt leaves in step k: one step sooner than a neuron's, as the backend
+        # does (identical spikes): delay D - dt from injector to neuron
         nest.Connect(generators, exc + inh, "one_to_one", syn_spec={"weight": J, "delay": D - DT})
     else:
         noise = nest.Create("poisson_generator", params={"rate": rate})
@@ -255,7 +255,7 @@ def main() -> None:
     if "PyNEST replaying realized input" in results and "neurobridge nest realized" in results:
         replay, ours = (sum(results[k][:2]) for k in ("PyNEST replaying realized input", "neurobridge nest realized"))
         print(f"neurobridge nest realized / PyNEST replaying the same input: {ours / replay:.2f} (what NEST's "
-              f"spike_generators cost is the replay's ratio to the hand-written script)")
+              f"injected trains cost is the replay's ratio to the hand-written script)")
     print("targets: native <= 1.1x hand-written (NEST, Brian2); realized <= 2x hand-written PyNEST (NEST, numpy)")
 
 

@@ -36,7 +36,8 @@ def test_model_files_and_config_dirs_are_completed(tmp_path: Path, monkeypatch: 
     monkeypatch.chdir(tmp_path)
     assert complete_line("neurobridge run model=ne") == ["nets/"]
     assert complete_line("neurobridge run model=nets/") == ["nets/brunel.yaml"]
-    assert complete_line("neurobridge run --config-dir conf model=mi") == ["microcircuit", "mine"]  # shipped and DIR's
+    shipped_and_dirs = ["microcircuit", "microcircuit_poisson", "mine"]
+    assert complete_line("neurobridge run --config-dir conf model=mi") == shipped_and_dirs
 
 
 def test_hydras_completion_flag_points_to_ours(capsys: pytest.CaptureFixture[str]) -> None:

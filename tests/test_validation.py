@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import neurobridge as nb
@@ -395,17 +396,44 @@ def test_load_names_the_file_it_cannot_read(tmp_path) -> None:
     assert str(raised.value) == "network must be a mapping, got [1, 2]."
 
 
-@pytest.mark.requires_nest
-def test_a_poisson_train_that_may_spike_at_dt_into_a_tsodyks_synapse_is_refused_for_nest() -> None:
-    data = {"populations": {"p": {"size": 3, "model": "poisson", "params": {"rate": 100.0}}, "n": {"size": 2}},
-            "projections": [{"source": "p", "target": "n", "connector": "all_to_all", "weight": 10.0,
-                             "synapse": {"tsodyks_markram": {}}}]}
-    with pytest.raises(nb.UnsupportedModelError) as raised:
-        nb.simulate(data, backend="nest")
-    assert str(raised.value).startswith("projections[0]: p spikes at 0.1 ms (= dt), which cannot reach a "
-                                        "tsodyks_markram synapse in NEST")
-    data["populations"]["p"]["params"]["start"] = 0.1
-    assert nb.simulate(data, backend="nest").meta["n_synapses"] == 6
+#: Poisson trains at 10 kHz: a spike at dt, and up to six spikes of one neuron in one step, into tsodyks synapses.
+COINCIDENT = {"duration": 100.0, "populations": {
+    "p": {"size": 3, "model": "poisson", "params": {"rate": 10000.0}}, "n": {"size": 2}},
+    "projections": [{"source": "p", "target": "n", "connector": "all_to_all", "weight": 100.0,
+                     "synapse": {"tsodyks_markram": {}}}],
+    "recordings": [{"population": "n", "variables": ["V_m"]}, {"population": "p"}]}
+
+
+@pytest.mark.parametrize("backend", [pytest.param("nest", marks=pytest.mark.requires_nest),
+                                     pytest.param("neuron", marks=pytest.mark.requires_neuron)])
+def test_coincident_spikes_into_a_tsodyks_synapse_count_one_after_the_other(backend: str) -> None:
+    """NEST sends a neuron's (an injector's) spikes of one step as that many events, each updating x and u
+    with h = 0; the reference and NEURON do the same (they once counted them once with their number, 0.44 mV
+    apart). A spike at dt reaches the synapse too (NEST once refused it: its relay parrots needed one at 0)."""
+    on_backend, on_numpy = (nb.simulate(COINCIDENT, backend=b) for b in (backend, "numpy"))
+    spikes = on_numpy.spikes
+    assert spikes.time_ms.min() == pytest.approx(0.1)
+    assert spikes.groupby(["neuron", "time_ms"]).size().max() >= 4
+    pd.testing.assert_frame_equal(on_backend.spikes, spikes)
+    v = on_numpy.trace("n", "V_m", 1)
+    assert np.ptp(v) > 1.0
+    np.testing.assert_allclose(on_backend.trace("n", "V_m", 1), v, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("tau_fac", "jump"), [(0.0, 0.75), (100.0, 0.875)])
+def test_two_spikes_in_one_step_through_a_tsodyks_synapse_are_two_updates_with_h_0(tau_fac: float,
+                                                                                   jump: float) -> None:
+    """tsodyks2 (U = 0.5): the first spike sends w x0 u0 = w U; the second, h = 0 later, finds x = 1 - U and
+    u = U (no facilitation) or U + U (1 - U): a delta synapse's jump is w (U + (1 - U) U) = 0.75 w, or
+    w (U + (1 - U)(2U - U^2)) = 0.875 w."""
+    data = {"duration": 5.0, "populations": {
+        "s": {"size": 1, "model": "spike_times", "params": {"times": [1.0, 1.0]}},
+        "n": {"size": 1, "receptor": "current_delta", "params": {"E_L": 0.0, "V_th": 100.0, "C_m": 1.0}}},
+        "projections": [{"source": "s", "target": "n", "connector": "one_to_one", "weight": 2.0, "delay": 1.0,
+                         "synapse": {"tsodyks_markram": {"tau_fac": tau_fac}}}],
+        "recordings": [{"population": "n", "variables": ["V_m"]}]}
+    v = nb.simulate(data, backend="numpy").trace("n", "V_m")
+    assert v.max() == pytest.approx(jump * 2.0, rel=1e-12)
 
 
 def test_a_regular_source_faster_than_the_grid_counts_every_spike_it_draws() -> None:

@@ -105,6 +105,8 @@ class Brian2Backend(Backend):
             "Izhikevich: NEST's forward Euler with exactly decaying synapses. Override with "
             "methods={'adex': ..., 'izhikevich': ..., 'lif': ..., 'lif_conductance': ...}.",
             "cpp_standalone compiles once per structure; values reach the binary through run_args.",
+            "tsodyks_markram from a source neuron spiking twice in one step is refused (its spikes come from "
+            "generator layers, each with its own x and u; NEST takes them one after the other).",
             "native: true: fixed_probability projections use connect(p=...); Poisson sources are "
             "groups firing on rand() < rate*dt in NEST's window (rate, start and stop reach a standalone "
             "binary through run_args); a fixed_indegree or one_to_one projection from an unrecorded "

@@ -77,7 +77,8 @@ class NeuronBackend(Backend):
             "NEST's forward Euler for Izhikevich. Same spikes as the reference; states to rounding.",
             "Spikes travel as NEURON events (net_event → NetCon → NET_RECEIVE) with NetCon delay "
             "(D - 1) dt for a delay of D steps: the event is buffered until the update of the step "
-            "in which the reference adds it. tsodyks_markram: NEST's tsodyks2, state per NetCon.",
+            "in which the reference adds it. tsodyks_markram: NEST's tsodyks2, state per NetCon, spikes of one "
+            "step one after the other.",
             "Currents: the realized traces, summed per neuron, Vector.play into I_stim one dt after "
             "each change. NEURON's units (µF/cm², nA, µS, area) never appear: the point processes "
             "take NEST's.",

@@ -100,8 +100,10 @@ class TsodyksMarkramInbox(StaticInbox):
         weight sent = w x u
 
     and the first spike of a synapse uses ``x`` and ``u`` as initialised.
-    Several spikes of one sender in one step count once with their
-    multiplicity, as NEST's multiplicity events do.
+    Several spikes of one sender in one step are taken one after the other,
+    ``h = 0`` after the first, as NEST sends them: a neuron's (a
+    ``spike_train_injector``'s, a parrot's) multiplicity reaches the synapse
+    as that many events.
     """
 
     def __init__(self, group, base, n_source, pre, post, channel_offset, delays, values, params, dt):
@@ -115,20 +117,20 @@ class TsodyksMarkramInbox(StaticInbox):
 
     def deliver(self, senders: np.ndarray, step: int) -> None:
         unique, multiplicity = np.unique(self.local(senders), return_counts=True)
-        if not unique.size:
-            return
-        index = rows(self.indptr, unique)
-        if not index.size:
-            return
-        counts = np.diff(self.indptr)[unique]
         t = (step + 1) * self.dt
-        h = t - self.last[index]
-        x, u = self.x[index], self.u[index]
-        fresh = np.isinf(h)
-        x_decay = np.exp(-h / self.tau_rec)
-        u_decay = np.exp(-h / self.tau_fac) if self.tau_fac > 1e-10 else 0.0
-        x = np.where(fresh, x, 1.0 + (x - x * u - 1.0) * x_decay)
-        u = np.where(fresh, u, self.U + u * (1.0 - self.U) * u_decay)
-        self.x[index], self.u[index], self.last[index] = x, u, t
-        weights = self.values[index] * x * u * np.repeat(multiplicity, counts)
-        np.add.at(self.buffer, self.targets(index, step), weights)
+        for spike in range(int(multiplicity.max()) if multiplicity.size else 0):
+            if spike:  # the senders with one more spike in this step, h = 0 after the last
+                unique = unique[multiplicity > spike]
+                multiplicity = multiplicity[multiplicity > spike]
+            index = rows(self.indptr, unique)
+            if not index.size:
+                return
+            h = t - self.last[index]
+            x, u = self.x[index], self.u[index]
+            fresh = np.isinf(h)
+            x_decay = np.exp(-h / self.tau_rec)
+            u_decay = np.exp(-h / self.tau_fac) if self.tau_fac > 1e-10 else 0.0
+            x = np.where(fresh, x, 1.0 + (x - x * u - 1.0) * x_decay)
+            u = np.where(fresh, u, self.U + u * (1.0 - self.U) * u_decay)
+            self.x[index], self.u[index], self.last[index] = x, u, t
+            np.add.at(self.buffer, self.targets(index, step), self.values[index] * x * u)

@@ -184,6 +184,22 @@ def test_native_projection_and_poisson_source_run() -> None:
     assert _run({**data, "seed": data["seed"] + 1}).rates()["layer"] != native["layer"]
 
 
+def test_coincident_spikes_into_a_tsodyks_synapse_are_refused_not_run_otherwise() -> None:
+    """NEST and the reference take two spikes of one source neuron in one step one after the other (h = 0);
+    Brian2 would get them from two generator layers, each with its own synapse state: refused, naming them."""
+    data = {"duration": 5.0, "populations": {
+        "s": {"size": 1, "model": "spike_times", "params": {"times": [1.0, 1.0]}}, "n": {"size": 1}},
+        "projections": [{"source": "s", "target": "n", "connector": "one_to_one", "synapse": "tsodyks_markram"}]}
+    with pytest.raises(nb.UnsupportedModelError) as error:
+        nb.simulate(data, backend="brian2")
+    assert str(error.value) == (
+        "projections[0]: s neuron 0 spikes 2 times in the step stamped 1 ms into a tsodyks_markram synapse, "
+        "which Brian2 cannot take one after the other as NEST does; use numpy, nest or neuron, or a rate with "
+        "at most one spike per step.")
+    data["populations"]["s"]["params"]["times"] = [1.0, 1.1]  # one spike per step: runs
+    assert nb.simulate(data, backend="brian2").meta["n_synapses"] == 1
+
+
 def test_unknown_target_names_the_allowed_ones() -> None:
     with pytest.raises(ValueError, match='"cuda" is not one of numpy, cython, cpp_standalone'):
         _run(networks.single_neuron("current_exp", duration=10.0), target="cuda")
