@@ -98,7 +98,8 @@ def delay_steps(delays: Any, dt: float) -> Any:
 
 
 def _narrow(counts: np.ndarray) -> np.ndarray:
-    return counts.astype(np.uint16 if counts.size == 0 or counts.max() < 2 ** 16 else np.uint32)
+    """Multiplicities as uint16 (uint32 past 65535), without a copy when they already are."""
+    return counts.astype(np.uint16 if counts.size == 0 or counts.max() < 2 ** 16 else np.uint32, copy=False)
 
 
 @dataclass
@@ -453,7 +454,7 @@ class _PoissonTable:
 
     def draw(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
         words = rng.bit_generator.random_raw(shape)
-        counts = self.table[words >> np.uint64(48)]
+        counts = self.table[(words >> np.uint64(48)).view(np.int64)]  # int64 indices: no cast to intp
         ambiguous = np.flatnonzero(counts == self.AMBIGUOUS)
         if ambiguous.size:
             counts.reshape(-1)[ambiguous] = np.searchsorted(self.thresholds, words.reshape(-1)[ambiguous],
