@@ -4,7 +4,7 @@ The tables say, for each neutral quantity, its NEST name and how its value
 goes there and back (a rename, a scale factor or a forward/reverse pair).
 The builder then makes one ``Create`` per population (parameters and initial
 values in the same vectorised call), one array-based ``Connect`` per
-projection, one ``spike_train_injector`` per source neuron and
+projection, one ``spike_generator`` or ``spike_train_injector`` per source neuron and
 ``step_current_generator`` traces for the currents, so NEST holds the network
 the NumPy reference built. ``native: true`` items use NEST's own connection
 rules and generators instead, where NEST has them.
@@ -220,7 +220,7 @@ def _create(nest: ModuleType, lowered: LoweredNetwork, name: str) -> Any:
     if name in lowered.natives:
         return _native_source(nest, lowered.natives[name], lowered.dt)
     if name in lowered.sources:
-        return _spike_generators(nest, lowered.sources[name], lowered.dt)
+        return _spike_generators(nest, lowered.sources[name], lowered.dt, spike_source_model(lowered, name))
     group, member = lowered.locate(name)
     model = MODELS[(group.membrane, group.receptor)]
     return nest.Create(model.name, member.size, params=neuron_status(group, member, model))
@@ -277,22 +277,49 @@ def check_network(network: Network) -> None:
                     f"at 0 and cannot set it; got {spec!r}.")
 
 
-#: NEST's node for given spike trains: a ``spike_train_injector`` sends them as a neuron sends its spikes, at
-#: the ``spike_generator``'s times (same stamps, same arrival). It is the cheaper of the two per step and
-#: source: 2.9 s against 6.1 s of ``Simulate`` for 7,713 trains of 1.8 kHz over 300 ms with a 0.1 ms minimum
-#: delay (benchmarks/nest_spike_generators.py).
-SPIKE_SOURCE = "spike_train_injector"
+#: Given spike trains reach NEST through one of two nodes per source neuron, with the same stamps and
+#: arrivals. A ``spike_generator`` sends an event with its multiplicity straight to its targets, but
+#: costs a call per generator and minimum delay; a ``spike_train_injector`` sends its spikes as a neuron
+#: does (any synapse model; a multiplicity becomes that many spikes). ``Simulate`` CPU seconds,
+#: benchmarks/nest_spike_generators.py, generator / injector / one poisson_generator:
+#:
+#: * 7,713 trains of 1.8 kHz for 300 ms (the microcircuit's background at 0.1, 1.1 spikes per event):
+#:   7.25 / 4.04 / 1.10 with a 0.1 ms minimum delay, 1.61 / 1.59 / 1.02 with 1.5 ms;
+#: * 2,500 trains of 20 kHz for 1 s (Brunel's input, 2.3 spikes per event):
+#:   5.51 / 6.22 / 1.76 with 0.1 ms, 2.57 / 4.15 / 1.60 with 1.5 ms.
+#:
+#: So the injector where a synapse is plastic (NEST refuses one from a device) or where the minimum delay
+#: is short and events carry about one spike each; the generator otherwise.
+INJECTOR_MIN_DELAY_STEPS = 4
+INJECTOR_SPIKES_PER_EVENT = 1.5
 
 
-def _spike_generators(nest: ModuleType, schedule: SourceSchedule, dt: float) -> Any:
-    """One :data:`SPIKE_SOURCE` per source neuron, in one ``Create``, times set in one call.
+def spike_source_model(lowered: LoweredNetwork, name: str) -> str:
+    """``spike_train_injector`` or ``spike_generator`` for the realized source ``name`` (see above)."""
+    if any(p.source == name and p.synapse.model != "static" for p in lowered.pathways):
+        return "spike_train_injector"
+    spikes = lowered.sources[name].spikes
+    per_event = spikes.n_spikes / max(spikes.neurons.size, 1)
+    short = _min_delay_steps(lowered) <= INJECTOR_MIN_DELAY_STEPS
+    return "spike_train_injector" if short and per_event < INJECTOR_SPIKES_PER_EVENT else "spike_generator"
 
-    Its spike stamped ``(step + 1) dt`` leaves in ``step`` (the lowered emission step), as a neuron's
-    does, through any synapse model (plastic ones too: no relay parrots).
+
+def _min_delay_steps(lowered: LoweredNetwork) -> int:
+    """NEST's minimum delay in steps, from below: one step where a current, a native source (through its
+    parrots) or a native pathway (its delays drawn by NEST) may set it."""
+    if lowered.currents or lowered.natives or any(p.drawn_by_simulator for p in lowered.pathways):
+        return 1
+    return min((int(p.delay_steps.min()) for p in lowered.pathways if p.delay_steps.size), default=1)
+
+
+def _spike_generators(nest: ModuleType, schedule: SourceSchedule, dt: float, model: str) -> Any:
+    """One ``model`` node (:func:`spike_source_model`) per source neuron, in one ``Create``, times set in
+    one call. Its spike stamped ``(step + 1) dt`` leaves in ``step`` (the lowered emission step), as a
+    neuron's does.
     """
     # Every stamp is a grid point (within float rounding, far below NEST's half-tic tolerance, so it stays
     # there); allow_offgrid_times skips the on-grid check that makes setting the times 4x as slow.
-    generators = nest.Create(SPIKE_SOURCE, schedule.size, params={"allow_offgrid_times": True})
+    generators = nest.Create(model, schedule.size, params={"allow_offgrid_times": True})
     spikes = schedule.spikes  # one event per (step, neuron), with its multiplicity, sorted by step
     order, bounds = spikes.by_neuron()  # each train stays sorted
     trains = np.split(spikes.steps()[order] * dt, bounds)  # stamp step k: (emission + 1) dt

@@ -198,6 +198,39 @@ def test_tsodyks_from_a_source_spike_at_dt_is_the_references() -> None:
     np.testing.assert_allclose(nest_v, numpy_v, rtol=0, atol=1e-9)
 
 
+def _trains_into(delay: float, rate: float, synapse: str = "static") -> dict[str, Any]:
+    return {"dt": 0.1, "duration": 100.0, "seed": 3, "populations": {
+        "input": {"size": 50, "model": "poisson", "params": {"rate": rate}},
+        "cell": {"size": 20, "model": "lif", "receptor": "current_exp", "params": {"V_th": -65.0}}},
+        "projections": [{"source": "input", "target": "cell", "connector": {"fixed_indegree": 10}, "weight": 150.0,
+                         "delay": delay, "synapse": synapse},
+                        {"source": "cell", "target": "cell", "connector": {"fixed_indegree": 3}, "weight": -20.0,
+                         "delay": delay}],
+        "recordings": [{"population": "cell"}]}
+
+
+@pytest.mark.parametrize(("delay", "rate", "synapse", "model"), [
+    (1.5, 20000.0, "static", "spike_generator"),  # Brunel's input: long delays, 2 spikes per event
+    (0.1, 1000.0, "static", "spike_train_injector"),  # the microcircuit's: a 0.1 ms delay, ~1 spike per event
+    (1.5, 1000.0, "static", "spike_generator"),
+    (1.5, 1000.0, "tsodyks_markram", "spike_train_injector"),  # a device cannot feed a plastic synapse
+])
+def test_given_trains_take_the_cheaper_node_and_the_same_spikes_either_way(
+        delay: float, rate: float, synapse: str, model: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from neurobridge.backends.nest import translate
+    from neurobridge.lowering import lower
+
+    network = nb.Network.from_dict(_trains_into(delay, rate, synapse))
+    assert translate.spike_source_model(lower(nb.realize(network)), "input") == model
+    chosen = nb.simulate(network, backend="nest").spikes
+    assert len(chosen) >= 20
+    pd.testing.assert_frame_equal(chosen, nb.simulate(network, backend="numpy").spikes)
+    if synapse == "static":  # the other node: the same spikes
+        other = "spike_generator" if model == "spike_train_injector" else "spike_train_injector"
+        monkeypatch.setattr(translate, "spike_source_model", lambda lowered, name: other)
+        pd.testing.assert_frame_equal(nb.simulate(network, backend="nest").spikes, chosen)
+
+
 # -- native ----------------------------------------------------------------------------------------
 
 def _native_network(seed: int, native: bool = True, duration: float = 500.0) -> dict[str, Any]:
