@@ -99,7 +99,7 @@ def drawing_seconds(ne: int, duration: float) -> float:
 
 
 def realized_trains(ne: int, duration: float) -> list[dict[str, np.ndarray]]:
-    """The input trains neurobridge draws for the realized network, as spike_train_injector parameters."""
+    """The input trains neurobridge draws for the realized network, as spike_generator parameters."""
     network = nb.Network.from_dict(description(ne, duration, native=False))
     trains = []
     for name in ("ext_E", "ext_I"):
@@ -114,9 +114,10 @@ def realized_trains(ne: int, duration: float) -> list[dict[str, np.ndarray]]:
 def pynest(ne: int, duration: float, replay: bool = False) -> Row:
     """NEST's brunel_delta_nest.py, as its authors wrote it (every neuron recorded).
 
-    ``replay``: fed the realized input instead of the poisson_generator: one spike_train_injector per neuron
-    with the trains neurobridge draws (drawing not counted), set in one call with multiplicities, the fastest
-    way NEST takes given spikes (benchmarks/nest_spike_generators.py). What NEST itself costs a realized run.
+    ``replay``: fed the realized input instead of the poisson_generator: one spike_generator per neuron with
+    the trains neurobridge draws (drawing not counted), set in one call with multiplicities, the fastest way
+    NEST takes these given spikes (2.3 per event, 1.4 ms delays: benchmarks/nest_spike_generators.py). What
+    NEST itself costs a realized run.
     """
     import nest
 
@@ -134,10 +135,10 @@ def pynest(ne: int, duration: float, replay: bool = False) -> Row:
     nest.CopyModel("static_synapse", "excitatory", {"weight": J, "delay": D})
     nest.CopyModel("static_synapse", "inhibitory", {"weight": -G * J, "delay": D})
     if replay:
-        generators = nest.Create("spike_train_injector", ne + ni, params={"allow_offgrid_times": True})
+        generators = nest.Create("spike_generator", ne + ni, params={"allow_offgrid_times": True})
         generators.set(trains)
         # the spike stamped (k + 1) dt leaves in step k: one step sooner than a neuron's, as the backend
-        # does (identical spikes): delay D - dt from injector to neuron
+        # does (identical spikes): delay D - dt from generator to neuron
         nest.Connect(generators, exc + inh, "one_to_one", syn_spec={"weight": J, "delay": D - DT})
     else:
         noise = nest.Create("poisson_generator", params={"rate": rate})
