@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from neurobridge.backends.nest import translate
 from neurobridge.backends.nest.translate import MODEL_NAMES
 
 import neurobridge as nb
 from neurobridge import catalog
 from neurobridge.errors import UnknownNameError, UnsupportedModelError
+from neurobridge.lowering import lower
 from neurobridge.registry import check_supported
 from neurobridge.testing import Agreement, BackendConformance
 
@@ -217,9 +219,6 @@ def _trains_into(delay: float, rate: float, synapse: str = "static") -> dict[str
 ])
 def test_given_trains_take_the_cheaper_node_and_the_same_spikes_either_way(
         delay: float, rate: float, synapse: str, model: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from neurobridge.backends.nest import translate
-    from neurobridge.lowering import lower
-
     network = nb.Network.from_dict(_trains_into(delay, rate, synapse))
     assert translate.spike_source_model(lower(nb.realize(network)), "input") == model
     chosen = nb.simulate(network, backend="nest").spikes
