@@ -109,6 +109,9 @@ class Capabilities:
     native: NativeSupport = NativeSupport()
     #: The most synapses of one model a thread holds (``None``: no limit); a ``threads`` option multiplies it.
     synapses_per_thread: int | None = None
+    #: A source neuron's spikes of one step reach a plastic synapse one after the other, as NEST sends them
+    #: (``False``: the core refuses a realized network that has them, before the simulator is touched).
+    coincident_plastic_spikes: bool = True
 
     def defaults(self) -> dict[str, Any]:
         """Every option at its default."""

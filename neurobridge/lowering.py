@@ -544,6 +544,21 @@ def lower(realized: RealizedNetwork, support: NativeSupport = NativeSupport(), b
                           network.spike_populations(), decisions)
 
 
+def coincident_plastic_spike(lowered: LoweredNetwork) -> tuple[Pathway, int, int, int] | None:
+    """The first realized source neuron that spikes more than once in one step into a plastic synapse:
+    ``(pathway, neuron, spikes, stamp step)``, or ``None``."""
+    for pathway in lowered.pathways:
+        if pathway.synapse.model == "static" or pathway.source not in lowered.sources:
+            continue
+        spikes = lowered.sources[pathway.source].spikes
+        coincident = (spikes.counts > 1) & np.isin(spikes.neurons, np.unique(pathway.pre))
+        if coincident.any():
+            event = int(np.flatnonzero(coincident)[0])
+            step = int(np.searchsorted(spikes.pointer, event, side="right")) - 1
+            return pathway, int(spikes.neurons[event]), int(spikes.counts[event]), step
+    return None
+
+
 def _realized_spikes(realized: RealizedNetwork, population: RealizedPopulation) -> SpikeEvents:
     """A source's realized spikes; a native one this backend cannot generate is drawn now (the spikes
     a realized run draws, from the item's own stream), and kept on the realized network."""

@@ -21,7 +21,7 @@ from .errors import (
     diverged,
     unknown,
 )
-from .lowering import lower, native_decisions
+from .lowering import LoweredNetwork, coincident_plastic_spike, lower, native_decisions
 from .model import Network
 from .realize import RealizedNetwork, realize
 from .resources import check_memory, check_synapses_per_thread
@@ -131,6 +131,23 @@ def check_run(network: Network, backend: str, options: dict[str, Any],
     return options
 
 
+def check_lowered(lowered: LoweredNetwork, backend: str) -> None:
+    """What only the realized network shows, refused before the simulator is touched, for every backend alike
+    from its declared capabilities: a source neuron's coincident spikes into a plastic synapse."""
+    if capabilities()[backend].coincident_plastic_spikes:
+        return
+    found = coincident_plastic_spike(lowered)
+    if found is None:
+        return
+    pathway, neuron, count, step = found
+    able = [name for name, caps in capabilities().items() if caps.coincident_plastic_spikes]
+    use = ", ".join(able[:-1]) + f" or {able[-1]}" if len(able) > 1 else "".join(able)
+    raise UnsupportedModelError(
+        f"projections[{pathway.projection}]: {pathway.source} neuron {neuron} spikes {count} times in the step "
+        f"stamped {step * lowered.dt:g} ms into a {pathway.synapse.model} synapse, which backend {backend} cannot "
+        f"take one after the other as NEST does; use {use}, or a rate with at most one spike per step.")
+
+
 def simulate(network: Network | dict, backend: str = REFERENCE, *, memory_limit_gb: float | None = None,
              report_progress: bool = False, **options: Any) -> Result:
     """Realize ``network`` and run it on ``backend``.
@@ -158,6 +175,7 @@ def simulate(network: Network | dict, backend: str = REFERENCE, *, memory_limit_
     realized = realize(network)
     realized_at = time.perf_counter()
     lowered = lower(realized, adapter_class.capabilities.native, backend)
+    check_lowered(lowered, backend)
     lowered_at = time.perf_counter()
     with progress.reporting(network.duration, report_progress):
         output = adapter_class().run(lowered, **options)

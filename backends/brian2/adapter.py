@@ -93,6 +93,8 @@ class Brian2Backend(Backend):
                                     "adex": ("euler", "rk2", "rk4"), "izhikevich": ("euler", "rk2", "rk4")}),
         },
         bytes_per_synapse=150.0, bytes_per_neuron=3000.0,
+        # a source neuron's spikes of one step come from different generator layers, each with its own x and u
+        coincident_plastic_spikes=False,
         native=NativeSupport(sources=frozenset({"poisson"}), rules=frozenset({"fixed_probability"}),
                              stimuli=frozenset({"noise"}), poisson_input=True),
         notes=(
@@ -105,8 +107,8 @@ class Brian2Backend(Backend):
             "Izhikevich: NEST's forward Euler with exactly decaying synapses. Override with "
             "methods={'adex': ..., 'izhikevich': ..., 'lif': ..., 'lif_conductance': ...}.",
             "cpp_standalone compiles once per structure; values reach the binary through run_args.",
-            "tsodyks_markram from a source neuron spiking twice in one step is refused (its spikes come from "
-            "generator layers, each with its own x and u; NEST takes them one after the other).",
+            "tsodyks_markram from a source neuron spiking twice in one step is refused by the core (its spikes "
+            "come from generator layers, each with its own x and u; NEST takes them one after the other).",
             "native: true: fixed_probability projections use connect(p=...); Poisson sources are "
             "groups firing on rand() < rate*dt in NEST's window (rate, start and stop reach a standalone "
             "binary through run_args); a fixed_indegree or one_to_one projection from an unrecorded "

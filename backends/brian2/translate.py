@@ -60,7 +60,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from neurobridge import catalog
-from neurobridge.errors import UnsupportedModelError
 from neurobridge.lowering import CurrentSchedule, LoweredNetwork, PairGroup, Pathway, poisson_input_trains, sign_rule
 from neurobridge.propagators import lif_propagators
 
@@ -680,8 +679,6 @@ def _synapses(lowered: LoweredNetwork, groups: Mapping[str, GroupPlan], locate: 
         i, j = pathway.pre + source_offset, pathway.post + target_offset
         columns = _replicate(source, sources, i, j, pathway.delay_steps, pathway.values)
         if pathway.synapse.model == "tsodyks_markram":
-            if source == "sources":
-                _refuse_coincident_spikes(lowered, pathway)
             i, j, steps, values = columns
             plans.append(SynapsePlan(f"stp{pathway.projection}_{pathway.channel}", source, group.name, pathway.channel,
                                      i, j, values, steps, tsodyks=dict(pathway.synapse.params)))
@@ -716,23 +713,6 @@ def _merged_inputs(inputs: list[PoissonInputPlan]) -> list[PoissonInputPlan]:
         merged[key] = plan
         out.append(plan)
     return out
-
-
-def _refuse_coincident_spikes(lowered: LoweredNetwork, pathway: Pathway) -> None:
-    """A source neuron's spikes in one step reach a tsodyks synapse one after the other on NEST (and on the
-    reference); Brian2 gets them from different layers of the generator, each with its own synapse state,
-    so it is refused rather than run with another answer."""
-    spikes = lowered.sources[pathway.source].spikes
-    connected = np.isin(spikes.neurons, np.unique(pathway.pre))
-    if not connected.any() or spikes.counts[connected].max() < 2:
-        return
-    event = np.flatnonzero(connected & (spikes.counts > 1))[0]
-    step = int(np.searchsorted(spikes.pointer, event, side="right")) - 1
-    raise UnsupportedModelError(
-        f"projections[{pathway.projection}]: {pathway.source} neuron {int(spikes.neurons[event])} spikes "
-        f"{int(spikes.counts[event])} times in the step stamped {step * lowered.dt:g} ms into a tsodyks_markram "
-        f"synapse, which Brian2 cannot take one after the other as NEST does; use numpy, nest or neuron, or a "
-        f"rate with at most one spike per step.")
 
 
 def _replicate(source: str, sources: SourcePlan | None, i: np.ndarray, j: np.ndarray, steps: np.ndarray,

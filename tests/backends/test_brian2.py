@@ -186,7 +186,8 @@ def test_native_projection_and_poisson_source_run() -> None:
 
 def test_coincident_spikes_into_a_tsodyks_synapse_are_refused_not_run_otherwise() -> None:
     """NEST and the reference take two spikes of one source neuron in one step one after the other (h = 0);
-    Brian2 would get them from two generator layers, each with its own synapse state: refused, naming them."""
+    Brian2 would get them from two generator layers, each with its own synapse state: the core refuses them
+    from Brian2's declared capabilities, naming them, before Brian2 is touched."""
     data = {"duration": 5.0, "populations": {
         "s": {"size": 1, "model": "spike_times", "params": {"times": [1.0, 1.0]}}, "n": {"size": 1}},
         "projections": [{"source": "s", "target": "n", "connector": "one_to_one", "synapse": "tsodyks_markram"}]}
@@ -194,8 +195,8 @@ def test_coincident_spikes_into_a_tsodyks_synapse_are_refused_not_run_otherwise(
         nb.simulate(data, backend="brian2")
     assert str(error.value) == (
         "projections[0]: s neuron 0 spikes 2 times in the step stamped 1 ms into a tsodyks_markram synapse, "
-        "which Brian2 cannot take one after the other as NEST does; use numpy, nest or neuron, or a rate with "
-        "at most one spike per step.")
+        "which backend brian2 cannot take one after the other as NEST does; use numpy, nest or neuron, or a "
+        "rate with at most one spike per step.")
     data["populations"]["s"]["params"]["times"] = [1.0, 1.1]  # one spike per step: runs
     assert nb.simulate(data, backend="brian2").meta["n_synapses"] == 1
 
