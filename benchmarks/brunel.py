@@ -100,15 +100,11 @@ def drawing_seconds(ne: int, duration: float) -> float:
 
 def realized_trains(ne: int, duration: float) -> list[dict[str, np.ndarray]]:
     """The input trains neurobridge draws for the realized network, as spike_generator parameters."""
+    from neurobridge.backends.nest.translate import train_status
+
     network = nb.Network.from_dict(description(ne, duration, native=False))
-    trains = []
-    for name in ("ext_E", "ext_I"):
-        events = source(network, network.populations[name])[1]
-        order, bounds = events.by_neuron()
-        times = np.split(events.steps()[order] * DT, bounds)
-        counts = np.split(events.counts[order].astype(np.int64), bounds)
-        trains += [{"spike_times": t, "spike_multiplicities": c} for t, c in zip(times, counts)]
-    return trains
+    return [status for name in ("ext_E", "ext_I")
+            for status in train_status(source(network, network.populations[name])[1], DT)]
 
 
 def pynest(ne: int, duration: float, replay: bool = False) -> Row:

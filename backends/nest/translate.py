@@ -33,6 +33,7 @@ from neurobridge.lowering import (
     poisson_input_trains,
 )
 from neurobridge.model import Network
+from neurobridge.realize import SpikeEvents
 
 from . import nestml
 
@@ -220,7 +221,7 @@ def _create(nest: ModuleType, lowered: LoweredNetwork, name: str) -> Any:
     if name in lowered.natives:
         return _native_source(nest, lowered.natives[name], lowered.dt)
     if name in lowered.sources:
-        return _spike_generators(nest, lowered.sources[name], lowered.dt, spike_source_model(lowered, name))
+        return _spike_sources(nest, lowered.sources[name], lowered.dt, spike_source_model(lowered, name))
     group, member = lowered.locate(name)
     model = MODELS[(group.membrane, group.receptor)]
     return nest.Create(model.name, member.size, params=neuron_status(group, member, model))
@@ -312,24 +313,26 @@ def _min_delay_steps(lowered: LoweredNetwork) -> int:
     return min((int(p.delay_steps.min()) for p in lowered.pathways if p.delay_steps.size), default=1)
 
 
-def _spike_generators(nest: ModuleType, schedule: SourceSchedule, dt: float, model: str) -> Any:
+def _spike_sources(nest: ModuleType, schedule: SourceSchedule, dt: float, model: str) -> Any:
     """One ``model`` node (:func:`spike_source_model`) per source neuron, in one ``Create``, times set in
-    one call. Its spike stamped ``(step + 1) dt`` leaves in ``step`` (the lowered emission step), as a
-    neuron's does.
-    """
+    one call (:func:`train_status`)."""
     # Every stamp is a grid point (within float rounding, far below NEST's half-tic tolerance, so it stays
     # there); allow_offgrid_times skips the on-grid check that makes setting the times 4x as slow.
-    generators = nest.Create(model, schedule.size, params={"allow_offgrid_times": True})
-    spikes = schedule.spikes  # one event per (step, neuron), with its multiplicity, sorted by step
+    nodes = nest.Create(model, schedule.size, params={"allow_offgrid_times": True})
+    nodes.set(train_status(schedule.spikes, dt))
+    return nodes
+
+
+def train_status(spikes: SpikeEvents, dt: float) -> list[dict[str, np.ndarray]]:
+    """Each neuron's train as a spike node's status: the spike stamped ``(step + 1) dt`` leaves in ``step``
+    (the lowered emission step), as a neuron's does; multiplicities where a step holds several spikes."""
     order, bounds = spikes.by_neuron()  # each train stays sorted
     trains = np.split(spikes.steps()[order] * dt, bounds)  # stamp step k: (emission + 1) dt
     counts = spikes.counts
     if counts.size and counts.max() > 1:
         multiplicities = np.split(counts[order].astype(np.int64), bounds)
-        generators.set([{"spike_times": t, "spike_multiplicities": m} for t, m in zip(trains, multiplicities)])
-    else:
-        generators.set([{"spike_times": t} for t in trains])
-    return generators
+        return [{"spike_times": t, "spike_multiplicities": m} for t, m in zip(trains, multiplicities)]
+    return [{"spike_times": t} for t in trains]
 
 
 def _generator_status(element: NestElement, params: Mapping[str, Any]) -> dict[str, float]:
