@@ -129,7 +129,7 @@ def parametric(background: str = "dc") -> dict[str, Any]:
         "C_m": NEURON["C_m"], "tau_m": NEURON["tau_m"], "tau_syn": NEURON["tau_syn_ex"],
         "PSC_per_PSP": "1 / (tau_m * tau_syn / (tau_syn - tau_m) / C_m * ((tau_m / tau_syn) ** (-tau_m / (tau_m - "
                        "tau_syn)) - (tau_m / tau_syn) ** (-tau_syn / (tau_m - tau_syn))))",
-        "w_ext": "PSP_e * PSC_per_PSP", "w_E": "PSC_per_PSP * PSP_e", "w_I": "PSC_per_PSP * (g * PSP_e)",
+        "w_E": "PSC_per_PSP * PSP_e", "w_ext": "w_E", "w_I": "PSC_per_PSP * (g * PSP_e)",
         "w_L4E_to_L23E": "PSC_per_PSP * (2 * PSP_e)",
         "d_E": DELAY_EXC, "d_I": DELAY_INH, "d_rel_std": DELAY_REL_STD, "w_rel_std": PSP_REL_STD}
     parameters.update({f"N_{name}": int(n) for name, n in zip(names, N_FULL)})
