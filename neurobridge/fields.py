@@ -91,6 +91,9 @@ def time(value: Any, where: str, dt: float | None = None, allowed: Interval = NO
     if dt is not None and math.isfinite(number) and not on_grid(number, dt):
         raise InvalidValueError(f"{where} ({number:g} ms) must be a multiple of dt ({dt:g} ms), as NEST's "
                                 f"devices require.")
+    if dt is not None and 0.0 < number < dt and not allowed.contains(0.0, 0.0):
+        raise InvalidValueError(f"{where} ({number:g} ms) must be at least dt ({dt:g} ms): it rounds to 0 "
+                                f"steps.")
     return number
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 import neurobridge as nb
@@ -205,8 +205,16 @@ def test_the_bases_are_valid_and_run() -> None:
         assert len(nb.simulate(base).spikes) > 0
 
 
+def _changed(base: dict[str, Any], path: tuple, value: Any) -> tuple[dict[str, Any], list[str]]:
+    """``base`` with one value replaced: a case the random search once found, kept as an example."""
+    data = copy.deepcopy(base)
+    _parent(data, path)[path[-1]] = value
+    return data, [f"replace {'.'.join(map(str, path))}"]
+
+
 @settings(max_examples=250, **COMMON)
 @given(mutated())
+@example(_changed(BASES[0], ("recordings", 1, "interval"), 1e-4))  # rounded to 0 steps: a division by 0 once
 def test_mutated_descriptions_validate_and_run_or_name_a_field(case: tuple[dict[str, Any], list[str]]) -> None:
     check(*case)
 

@@ -109,6 +109,8 @@ DEFECTS = [
      "stimuli[0].times must be strictly increasing, got 20 then 10 at [0] and [1]."),
     ("stimuli.0.times", [10.05], InvalidValueError,
      "stimuli[0].times[0] (10.05 ms) must be a multiple of dt (0.1 ms), as NEST's devices require."),
+    ("recordings.0.interval", 0.0001, InvalidValueError,
+     "recordings[0].interval (0.0001 ms) must be at least dt (0.1 ms): it rounds to 0 steps."),
     # connectivity that broke its own rules
     ("projections.1.connector", {"fixed_indegree": 5, "allow_autapses": False, "allow_multapses": False},
      InvalidValueError, "projections[1].connector.fixed_indegree.n (5) needs more partners than exist: each of the "
