@@ -27,35 +27,71 @@ from .errors import InvalidValueError
 from .model import Network, Population, Projection, Recording, Stimulus, Synapse, check_constraints
 
 
-@dataclass
 class SpikeEvents:
     """A source population's spikes on the grid, compactly: per stamp step, who spikes and how often.
 
     Step ``k`` holds the spikes stamped ``k dt`` (the end of step ``k - 1``). Its events are
     ``neurons[pointer[k]:pointer[k + 1]]`` (ascending, each once) with ``counts`` spikes each, so a
     step costs 6 bytes per spiking neuron, whatever the rate, and no float64 time is stored.
+
+    Trains that spike in most steps are held as a *grid* instead: one small count per step and neuron
+    (:meth:`from_grid`), which is smaller than 6 bytes per event once more than one cell in six is
+    non-zero (a byte per cell when the counts fit one). Either form answers every question; the event
+    arrays of a grid are compressed from it the first time they are asked for, and kept.
     """
 
-    size: int
-    dt: float
-    #: ``(n_steps + 2,)`` int64: the events of stamp step ``k`` are ``pointer[k]:pointer[k + 1]``.
-    pointer: np.ndarray
-    #: int32, one per event.
-    neurons: np.ndarray
-    #: uint16 (uint32 beyond 65535), the multiplicity of each event.
-    counts: np.ndarray
+    def __init__(self, size: int, dt: float, pointer: np.ndarray, neurons: np.ndarray, counts: np.ndarray):
+        self.size, self.dt = size, dt
+        self._events: tuple[np.ndarray, np.ndarray, np.ndarray] | None = (pointer, neurons, counts)
+        self.grid: np.ndarray | None = None
+        self.first = 0
+        self._n_steps = pointer.size - 2
+
+    @classmethod
+    def from_grid(cls, grid: np.ndarray, first: int, n_steps: int, dt: float) -> SpikeEvents:
+        """``grid[r, i]`` spikes of neuron ``i`` stamped ``(first + 1 + r) dt`` (emitted in step ``first + r``)."""
+        events = cls.__new__(cls)
+        events.size, events.dt = int(grid.shape[1]), dt
+        events._events, events.grid, events.first, events._n_steps = None, grid, first, n_steps
+        return events
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._events is None:
+            assert self.grid is not None
+            self._events = _compress(self.grid, self.first, self._n_steps)
+        return self._events
+
+    @property
+    def pointer(self) -> np.ndarray:
+        """``(n_steps + 2,)`` int64: the events of stamp step ``k`` are ``pointer[k]:pointer[k + 1]``."""
+        return self._arrays()[0]
+
+    @property
+    def neurons(self) -> np.ndarray:
+        """int32, one per event."""
+        return self._arrays()[1]
+
+    @property
+    def counts(self) -> np.ndarray:
+        """uint8 or uint16 (uint32 beyond 65535), the multiplicity of each event."""
+        return self._arrays()[2]
 
     @property
     def n_events(self) -> int:
+        if self._events is None and self.grid is not None:
+            return int(np.count_nonzero(self.grid))
         return int(self.neurons.size)
 
     @property
     def n_spikes(self) -> int:
-        return int(self.counts.sum(dtype=np.int64))
+        held = self.grid if self._events is None and self.grid is not None else self.counts
+        return int(held.sum(dtype=np.int64))
 
     @property
     def nbytes(self) -> int:
-        return int(self.pointer.nbytes + self.neurons.nbytes + self.counts.nbytes)
+        """What the spikes occupy: the grid, the event arrays, or both once the grid's are asked for."""
+        events = 0 if self._events is None else sum(int(a.nbytes) for a in self._events)
+        return events + (0 if self.grid is None else int(self.grid.nbytes))
 
     def steps(self) -> np.ndarray:
         """The stamp step of each event (int64)."""
@@ -67,13 +103,19 @@ class SpikeEvents:
         neurons = np.repeat(self.neurons.astype(np.int64), counts)
         return neurons, np.repeat(self.steps(), counts) * self.dt
 
-    def by_neuron(self) -> tuple[np.ndarray, np.ndarray]:
-        """The events in neuron order, each neuron's in step order (a stable sort), and where each
-        neuron's end: ``np.split(x[order], bounds)`` gives one train per neuron. Up to 65536 neurons the
-        keys are 16-bit, which NumPy sorts by radix (four times faster than 32-bit keys)."""
+    def by_neuron(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(stamp steps, counts, bounds)`` of the events in neuron order, each neuron's in step order:
+        ``np.split(steps, bounds)`` gives one train per neuron. A grid is read column by column; events
+        are sorted on 16-bit keys up to 65536 neurons, which NumPy sorts by radix."""
+        if self._events is None:
+            assert self.grid is not None
+            neurons, rows = np.nonzero(self.grid.T)  # neuron-major, each neuron's rows ascending
+            counts = self.grid[rows, neurons]
+            return rows + (self.first + 1), counts, np.cumsum(np.bincount(neurons, minlength=self.size))[:-1]
         keys = self.neurons.astype(np.uint16) if self.size <= 1 << 16 else self.neurons
         order = np.argsort(keys, kind="stable")
-        return order, np.cumsum(np.bincount(self.neurons, minlength=self.size))[:-1]
+        bounds = np.cumsum(np.bincount(self.neurons, minlength=self.size))[:-1]
+        return self.steps()[order], self.counts[order], bounds
 
     @classmethod
     def empty(cls, size: int, dt: float, n_steps: int) -> SpikeEvents:
@@ -89,6 +131,25 @@ class SpikeEvents:
         steps = unique // size
         pointer = np.searchsorted(steps, np.arange(n_steps + 2), side="left").astype(np.int64)
         return cls(size, dt, pointer, (unique % size).astype(np.int32), _narrow(counts))
+
+
+def _compress(grid: np.ndarray, first: int, n_steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A count grid's events: the non-zero cells row by row, by blocks of rows (a mask, no index arithmetic)."""
+    rows, n = grid.shape
+    per_step = np.zeros(n_steps + 1, dtype=np.int64)
+    per_step[first + 1:first + 1 + rows] = np.count_nonzero(grid, axis=1)
+    block = max(1, POISSON_BLOCK_CELLS // max(n, 1))
+    column_of = np.tile(np.arange(n, dtype=np.int32), min(block, rows))
+    neurons, counts = [], []
+    for start in range(0, rows, block):
+        cells = grid[start:start + block].reshape(-1)
+        fired = cells != 0
+        neurons.append(np.compress(fired, column_of[:cells.size]))
+        counts.append(np.compress(fired, cells))
+    pointer = np.zeros(n_steps + 2, dtype=np.int64)
+    np.cumsum(per_step, out=pointer[1:])
+    flat = np.concatenate(counts) if counts else np.empty(0, dtype=grid.dtype)
+    return pointer, np.concatenate(neurons) if neurons else np.empty(0, dtype=np.int32), flat
 
 
 def delay_steps(delays: Any, dt: float) -> Any:
@@ -398,10 +459,11 @@ def poisson_events(rate: np.ndarray, params: Mapping[str, Any], dt: float, n_ste
 
     Each active step gives neuron ``i`` a Poisson(``rate_i dt``) count, drawn by blocks of steps and
     vectorised, with no per-spike Python work. A few distinct rates of at least
-    :data:`DENSE_MEAN` spikes per step draw every count from one 64-bit random word through a table
-    of the Poisson distribution (:class:`_PoissonTable`); sparse or many-valued rates draw each
-    neuron's count over the block and place its spikes on the block's steps uniformly, which is the
-    same law. Either way a dense count array per block yields the events.
+    :data:`DENSE_MEAN` spikes per step draw each count from 16 bits of a random word through a table
+    of the Poisson distribution (:class:`_PoissonTable`), and the trains are kept as that grid of
+    counts when it is the smaller form (:meth:`SpikeEvents.from_grid`); sparse or many-valued rates
+    draw each neuron's count over the block and place its spikes on the block's steps uniformly, which
+    is the same law, and keep the non-zero cells as events.
     """
     n = rate.size
     first, end = poisson_steps(params, dt, n_steps)
@@ -411,22 +473,32 @@ def poisson_events(rate: np.ndarray, params: Mapping[str, Any], dt: float, n_ste
     tables = [_PoissonTable(value) for value in distinct] if dense else []
     groups = [np.flatnonzero(column == k) for k in range(distinct.size)] if distinct.size > 1 else []
     block = max(1, POISSON_BLOCK_CELLS // max(n, 1))
-    per_step = np.zeros(n_steps + 1, dtype=np.int64)  # events per stamp step
-    column_of = np.broadcast_to(np.arange(n, dtype=np.int32), (min(block, max(end - first, 0)), n))
+    dtype = np.result_type(*(table.table.dtype for table in tables)) if dense else np.int64
+    fired = float(np.mean(-np.expm1(-lam))) if n else 0.0  # the expected share of non-zero cells
+    steps = max(end - first, 0)
+    grid = np.empty((steps, n), dtype=dtype) if dense and 6.0 * fired >= np.dtype(dtype).itemsize else None
+    per_step = np.zeros(n_steps + 1, dtype=np.int64)  # events per stamp step (when not a grid)
+    column_of = np.tile(np.arange(n, dtype=np.int32), min(block, steps) if grid is None else 0)
     neurons, counts = [], []
     for start in range(first, end, block):
         length = min(block, end - start)
+        if grid is not None:
+            _dense_counts(tables, groups, grid[start - first:start - first + length], rng)
+            continue
         if dense:
-            cells = _dense_counts(tables, groups, length, n, rng)
+            cells = np.empty((length, n), dtype=dtype)
+            _dense_counts(tables, groups, cells, rng)
         else:
             cells = _sparse_counts(lam, length, rng)
-        fired = cells != 0  # boolean compression: no index arithmetic per event
-        per_step[start + 1:start + 1 + length] = np.count_nonzero(fired, axis=1)
-        neurons.append(column_of[:length][fired])
-        counts.append(cells[fired])
+        per_step[start + 1:start + 1 + length] = np.count_nonzero(cells, axis=1)
+        fired_cells = cells.reshape(-1) != 0
+        neurons.append(np.compress(fired_cells, column_of[:length * n]))
+        counts.append(np.compress(fired_cells, cells.reshape(-1)))
+    if grid is not None:
+        return SpikeEvents.from_grid(grid, first, n_steps, dt)
     pointer = np.zeros(n_steps + 2, dtype=np.int64)
     np.cumsum(per_step, out=pointer[1:])
-    flat = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+    flat = np.concatenate(counts) if counts else np.empty(0, dtype=np.uint16)
     return SpikeEvents(n, dt, pointer, np.concatenate(neurons) if neurons else np.empty(0, dtype=np.int32),
                        _narrow(flat))
 
@@ -436,30 +508,38 @@ DENSE_MEAN = 0.05
 
 
 class _PoissonTable:
-    """Poisson(``mean``) counts from uniform 64-bit words ``r``: the count is the number of thresholds
-    ``floor(2^64 P(X <= k))`` at or below ``r``. A 65536-entry table on the top 16 bits answers all
-    but the few words whose bin holds a threshold; those are looked up exactly."""
+    """Poisson(``mean``) counts from uniform 64-bit numbers ``r``: the count is the number of thresholds
+    ``floor(2^64 P(X <= k))`` at or below ``r``.
 
-    AMBIGUOUS = np.uint16(0xFFFF)
+    A 65536-entry table on the top 16 bits of ``r`` answers all but the few numbers whose bin holds a
+    threshold, so one 64-bit word from the generator serves four cells. A cell whose bin is ambiguous
+    draws the remaining 48 bits of its number and is looked up exactly: every count is that of a full
+    64-bit uniform number, not of its first 16 bits. Counts are bytes while they fit one.
+    """
 
     def __init__(self, mean: float):
         k = np.arange(int(mean + 40.0 * math.sqrt(mean) + 40.0))
         cdf = _poisson_cdf(k, mean) if mean > 0 else np.ones(k.size)
         below = cdf[cdf < 1.0]
         self.thresholds = np.array([min(int(c * 2.0 ** 64), 2 ** 64 - 1) for c in below], dtype=np.uint64)
+        dtype = np.uint8 if self.thresholds.size < 255 else np.uint16
+        self.ambiguous = np.iinfo(dtype).max
         edges = np.arange(1 << 16, dtype=np.uint64) << np.uint64(48)
         low = np.searchsorted(self.thresholds, edges, side="right")
         high = np.searchsorted(self.thresholds, edges + np.uint64((1 << 48) - 1), side="right")
-        self.table = np.where(low == high, low, int(self.AMBIGUOUS)).astype(np.uint16)
+        self.table = np.where(low == high, low, self.ambiguous).astype(dtype)
 
-    def draw(self, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-        words = rng.bit_generator.random_raw(shape)
-        counts = self.table[(words >> np.uint64(48)).view(np.int64)]  # int64 indices: no cast to intp
-        ambiguous = np.flatnonzero(counts == self.AMBIGUOUS)
+    def draw(self, out: np.ndarray, rng: np.random.Generator) -> None:
+        """Fill ``out`` (C-contiguous, of the table's dtype or wider) with counts."""
+        flat = out.reshape(-1)  # a view: the caller's array is written
+        cells = flat.size
+        tops = rng.bit_generator.random_raw(-(-cells // 4)).view(np.uint16)[:cells]
+        self.table.take(tops, out=flat)
+        ambiguous = np.flatnonzero(flat == self.ambiguous)
         if ambiguous.size:
-            counts.reshape(-1)[ambiguous] = np.searchsorted(self.thresholds, words.reshape(-1)[ambiguous],
-                                                            side="right")
-        return counts
+            rest = rng.bit_generator.random_raw(ambiguous.size) >> np.uint64(16)
+            numbers = (tops[ambiguous].astype(np.uint64) << np.uint64(48)) | rest
+            flat[ambiguous] = np.searchsorted(self.thresholds, numbers, side="right")
 
 
 def _poisson_cdf(k: np.ndarray, mean: float) -> np.ndarray:
@@ -469,15 +549,16 @@ def _poisson_cdf(k: np.ndarray, mean: float) -> np.ndarray:
     return np.minimum(np.cumsum(np.exp(log_pmf)), 1.0)
 
 
-def _dense_counts(tables: list[_PoissonTable], groups: list[np.ndarray], length: int, n: int,
-                  rng: np.random.Generator) -> np.ndarray:
-    """``(length, n)`` counts, one table per distinct rate."""
+def _dense_counts(tables: list[_PoissonTable], groups: list[np.ndarray], rows: np.ndarray,
+                  rng: np.random.Generator) -> None:
+    """Counts into ``rows`` (steps × neurons), one table per distinct rate."""
     if len(tables) == 1:
-        return tables[0].draw((length, n), rng)
-    counts = np.empty((length, n), dtype=np.uint16)
+        tables[0].draw(rows, rng)
+        return
     for table, columns in zip(tables, groups):
-        counts[:, columns] = table.draw((length, columns.size), rng)
-    return counts
+        counts = np.empty((rows.shape[0], columns.size), dtype=rows.dtype)
+        table.draw(counts, rng)
+        rows[:, columns] = counts
 
 
 def _sparse_counts(lam: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:

@@ -26,6 +26,7 @@ from . import values
 from .errors import NeurobridgeError
 from .lowering import NativeSupport, native_decisions
 from .model import Network, Population, Projection, Recording, Stimulus, synapse_count
+from .realize import DENSE_MEAN, poisson_steps
 
 GIB = 1024.0**3
 #: Realized arrays per synapse (int32 source and target; a drawn weight adds a float64, drawn delays a small
@@ -152,13 +153,27 @@ def _population(result: Estimate, network: Network, population: Population, per_
     if population.is_source:
         if not native:
             per_spike = BYTES_PER_POISSON_SPIKE if population.model == "poisson" else BYTES_PER_INPUT_SPIKE
-            result.add(f"{where}: input spikes", _expected_spikes(network, population) * per_spike)
+            spikes = _expected_spikes(network, population)
+            result.add(f"{where}: input spikes", min(spikes * per_spike, _poisson_grid_bytes(network, population)))
         result.add(f"{where}: sources", n * 64.0)
         return
     variables = len(population.parameters()) + len(population.state_variables())
     result.add(f"{where}: neurons", n * (8.0 * 3 * variables + per_neuron))
     channels = 1 if population.receptor == "current_delta" else 2
     result.add(f"{where}: ring buffer of {delay_steps + 1} steps", (delay_steps + 1) * channels * n * 8.0)
+
+
+def _poisson_grid_bytes(network: Network, population: Population) -> float:
+    """What Poisson trains dense enough to be kept as a grid of counts take (a byte or two per step and
+    neuron, :func:`~neurobridge.realize.poisson_events`); infinite where they are kept as events."""
+    rate = population.params["rate"] if population.model == "poisson" else None
+    if not (isinstance(rate, (int, float)) or (isinstance(rate, list) and len(set(rate)) <= 16)):
+        return math.inf  # many distinct rates are drawn spike by spike and kept as events
+    mean = _mean(population.params["rate"]) * network.dt / 1000.0
+    if mean < DENSE_MEAN or 6.0 * -math.expm1(-mean) < 1.0:
+        return math.inf
+    first, end = poisson_steps(population.params, network.dt, network.n_steps)
+    return float(population.size * (end - first) * (1 if mean < 100.0 else 2))
 
 
 def _expected_spikes(network: Network, population: Population) -> float:

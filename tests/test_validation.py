@@ -340,6 +340,17 @@ def test_estimate_counts_realized_synapses_and_input_spikes() -> None:
     assert abs(realized.populations["p"].spike_times.size - spikes) < 4 * math.sqrt(spikes)
 
 
+def test_estimate_of_dense_poisson_input_is_the_grid_it_is_kept_in() -> None:
+    """At 20 kHz (two spikes per step) the trains are a byte per step and neuron, not 6 bytes per event."""
+    data = {"duration": 100.0, "populations": {
+        "p": {"size": 300, "model": "poisson", "params": {"rate": 20000.0, "start": 20.0}}, "n": {"size": 300}},
+        "projections": [{"source": "p", "target": "n", "connector": "one_to_one"}]}
+    network = nb.Network.from_dict(data)
+    held = nb.realize(network).populations["p"].events
+    assert held is not None and held.grid is not None
+    assert resources.estimate(network).items["populations.p: input spikes"] == held.nbytes == 300 * 800
+
+
 # -- divergence ----------------------------------------------------------------------------------------
 
 DIVERGING = {"dt": 0.1, "duration": 20.0,

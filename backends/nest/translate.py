@@ -326,11 +326,10 @@ def _spike_sources(nest: ModuleType, schedule: SourceSchedule, dt: float, model:
 def train_status(spikes: SpikeEvents, dt: float) -> list[dict[str, np.ndarray]]:
     """Each neuron's train as a spike node's status: the spike stamped ``(step + 1) dt`` leaves in ``step``
     (the lowered emission step), as a neuron's does; multiplicities where a step holds several spikes."""
-    order, bounds = spikes.by_neuron()  # each train stays sorted
-    trains = np.split(spikes.steps()[order] * dt, bounds)  # stamp step k: (emission + 1) dt
-    counts = spikes.counts
+    steps, counts, bounds = spikes.by_neuron()  # each train stays sorted
+    trains = np.split(steps * dt, bounds)  # stamp step k: (emission + 1) dt
     if counts.size and counts.max() > 1:
-        multiplicities = np.split(counts[order].astype(np.int64), bounds)
+        multiplicities = np.split(counts.astype(np.int64), bounds)
         return [{"spike_times": t, "spike_multiplicities": m} for t, m in zip(trains, multiplicities)]
     return [{"spike_times": t} for t in trains]
 

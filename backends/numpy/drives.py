@@ -31,21 +31,36 @@ def is_drive(pathway: Pathway) -> bool:
 
 
 class RealizedDrive:
-    """A realized source's spikes through one drive pathway (multiplicity times the value)."""
+    """A realized source's spikes through one drive pathway (multiplicity times the value).
+
+    Events are replayed step by step; trains held as a grid of counts (:meth:`SpikeEvents.from_grid`)
+    add a whole row per step, its zeros adding nothing, so every target gets the same sum either way.
+    """
 
     def __init__(self, group: Group, schedule: SourceSchedule, pathway: Pathway, row: int, offset: int):
-        self.pointer = schedule.pointer
-        self.neurons = schedule.spikes.neurons
-        self.counts = schedule.spikes.counts
+        spikes = schedule.spikes
+        self.grid, self.first = spikes.grid, spikes.first
         self.target = np.full(schedule.size, -1, dtype=np.int64)  # slot position of each sender's target
         self.target[pathway.pre] = row * group.n + offset + pathway.post
         self.value = np.zeros(schedule.size)
         self.value[pathway.pre] = pathway.values
         self.every_sender = bool(np.all(self.target >= 0))
+        self.senders = np.flatnonzero(self.target >= 0)
+        if self.grid is None:
+            self.pointer, self.neurons, self.counts = schedule.pointer, spikes.neurons, spikes.counts
         self.delay = int(pathway.delay_steps[0])
         self.buffer, self.slots = group.buffer, group.slots
 
     def deliver(self, step: int) -> None:
+        slot = self.buffer[(step + self.delay) % self.slots].reshape(-1)  # a view of the ring buffer
+        if self.grid is not None:
+            row = step - self.first
+            if 0 <= row < self.grid.shape[0]:
+                if self.every_sender:
+                    slot[self.target] += self.value * self.grid[row]
+                else:
+                    slot[self.target[self.senders]] += self.value[self.senders] * self.grid[row, self.senders]
+            return
         first, last = self.pointer[step], self.pointer[step + 1]
         if last == first:
             return
@@ -54,7 +69,6 @@ class RealizedDrive:
         if not self.every_sender:
             keep = self.target[neurons] >= 0
             neurons, counts = neurons[keep], counts[keep]
-        slot = self.buffer[(step + self.delay) % self.slots].reshape(-1)  # a view of the ring buffer
         slot[self.target[neurons]] += self.value[neurons] * counts
 
 
