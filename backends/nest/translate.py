@@ -300,7 +300,7 @@ def spike_source_model(lowered: LoweredNetwork, name: str) -> str:
     if any(p.source == name and p.synapse.model != "static" for p in lowered.pathways):
         return "spike_train_injector"
     spikes = lowered.sources[name].spikes
-    per_event = spikes.n_spikes / max(spikes.neurons.size, 1)
+    per_event = spikes.n_spikes / max(spikes.n_events, 1)
     short = _min_delay_steps(lowered) <= INJECTOR_MIN_DELAY_STEPS
     return "spike_train_injector" if short and per_event < INJECTOR_SPIKES_PER_EVENT else "spike_generator"
 
