@@ -333,6 +333,14 @@ class Pathway:
     def name(self) -> str:
         return f"p{self.projection}_{self.channel}"
 
+    @property
+    def is_drive(self) -> bool:
+        """A realized static pathway of one delay whose senders and targets each appear once: each step
+        it adds the counts of its senders, times their values, to their targets' channel (no lookup)."""
+        if self.drawn_by_simulator or self.synapse.model != "static" or self.uniform_delay is None:
+            return False
+        return np.unique(self.pre).size == self.pre.size and np.unique(self.post).size == self.post.size
+
 
 def _one_value(array: np.ndarray) -> float | None:
     """The value every entry has (a shared broadcast answers at once), else ``None``."""

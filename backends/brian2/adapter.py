@@ -209,6 +209,7 @@ def _run_standalone(lowered: LoweredNetwork, plan: Plan, options: dict[str, Any]
     run_args = {getattr(obj, attribute): value for obj, attribute, value in assignments(plan, built, b2)}
     run_args.update({built.stimuli[s.name]: s.values * b2.pA
                      for g in plan.groups.values() for s in g.stimuli})
+    run_args.update({built.stimuli[d.name]: _drive_values(d, g, b2) for g in plan.groups.values() for d in g.drives})
     with _device(b2, built.device, "cpp_standalone", build_on_run=False):
         built.device.run(directory=built.directory, with_output=False, run_args=run_args)
     finished = time.perf_counter()
@@ -299,6 +300,8 @@ def build(lowered: LoweredNetwork, plan: Plan, b2: Any, inline: bool = False) ->
     clock = b2.Clock(dt=lowered.dt * b2.ms, name="neurobridge_clock")
     stimuli = {s.name: b2.TimedArray(s.values * b2.pA, dt=s.every * lowered.dt * b2.ms, name=s.name)
                for g in plan.groups.values() for s in g.stimuli}
+    stimuli.update({d.name: b2.TimedArray(_drive_values(d, g, b2), dt=lowered.dt * b2.ms, name=d.name)
+                    for g in plan.groups.values() for d in g.drives})
     constants = {name: _constants(g, b2) if inline else {} for name, g in plan.groups.items()}
     groups = {name: _neuron_group(g, clock, stimuli, constants[name], b2) for name, g in plan.groups.items()}
     relays = {name: _relay(g, groups[name], clock, b2) for name, g in plan.groups.items() if g.fine > 1}
@@ -330,8 +333,9 @@ def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], constan
                   b2: Any) -> Any:
     part = translate.MEMBRANES[translate.membrane_key(group.membrane, group.receptor)]
     model = translate.equations(group.membrane, group.receptor, group.method, group.shared, group.stimuli,
-                                group.noises, group.inputs, frozenset(constants), group.fine)
-    namespace = {**constants, **{s.name: stimuli[s.name] for s in group.stimuli}}
+                                group.noises, group.inputs, frozenset(constants), group.fine, group.drives)
+    arrays = [s.name for s in group.stimuli] + [d.name for d in group.drives]
+    namespace = {**constants, **{name: stimuli[name] for name in arrays}}
     if group.membrane == "adex":
         namespace.update(never=0 * b2.second, stability_V_min=-1000 * b2.mV, stability_w_max=1e6 * b2.pA)
     reset, refractory, own_clock = part.reset, "t_refractory" if part.refractory else False, clock
@@ -348,6 +352,9 @@ def _neuron_group(group: GroupPlan, clock: Any, stimuli: dict[str, Any], constan
         if last is not None:
             neurons.run_regularly(last, when="before_thresholds", name=f"{group.name}_delta_arrivals")
         neurons.run_regularly("spiked_in_step = 0", dt=clock.dt, when="start", order=0, name=f"{group.name}_flags")
+    for drive in group.drives:  # see translate.DrivePlan
+        neurons.run_regularly(translate.drive_code(group.membrane, group.receptor, drive), when=drive.when,
+                              name=f"{drive.name}_arrivals")
     for noise in group.noises:  # NEST's noise_generator: see translate.NoisePlan
         neurons.run_regularly(noise.code, dt=noise.tick * clock.dt, when="end", name=f"{noise.name}_draws")
     if group.membrane == "adex":
@@ -436,6 +443,8 @@ def assignments(plan: Plan, built: Built, b2: Any) -> list[tuple[Any, str, Any]]
             out.append((obj, f"{stimulus.name}_on", stimulus.on))
             if stimulus.values.ndim == 2:
                 out.append((obj, f"{stimulus.name}_column", stimulus.column))
+        for drive in group.drives:
+            out.append((obj, f"{drive.name}_column", drive.column))
         for noise in group.noises:
             out += [(obj, f"{noise.name}_on", noise.on), (obj, noise.name, np.zeros(group.n) * b2.amp),
                     (obj, f"{noise.name}_mean", _quantity(noise.mean, "pA", b2)),
@@ -471,6 +480,10 @@ def _synapse_values(plan: SynapsePlan, network: Plan, obj: Any, b2: Any) -> list
                 (obj, "tau_fac_safe", np.full(n, tau_fac if tau_fac > 1e-10 else 1.0) * b2.ms),
                 (obj, "has_fac", np.full(n, float(tau_fac > 1e-10)))]
     return out
+
+
+def _drive_values(drive: translate.DrivePlan, group: GroupPlan, b2: Any) -> Any:
+    return _quantity(drive.values, translate.WEIGHT_UNITS[group.receptor], b2)
 
 
 def _quantity(values: Any, unit: str, b2: Any) -> Any:

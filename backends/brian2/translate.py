@@ -23,6 +23,9 @@ resets) is chosen to land each on that step:
   a delay of ``D - 1`` steps (reading the previous step's spikes);
 * a realized source is a ``SpikeGeneratorGroup`` emitting in each spike's lowered
   emission step (several in one step: one copy of the index space per extra spike);
+  one held as a grid of counts whose every pathway is a drive (one sender per target,
+  one delay) is a ``TimedArray`` of arrivals instead, added in the slot of the synapses
+  it replaces (:class:`DrivePlan`);
 * a current acts from the step after its change step (``I_stim`` is a
   ``constant over dt`` subexpression reading its ``TimedArray`` at ``t - dt``);
 * refractoriness: Brian2 clamps while ``timestep(t - lastspike) <
@@ -220,7 +223,7 @@ def membrane_key(membrane: str, receptor: str) -> str:
 def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
               stimuli: Sequence[StimulusPlan], noises: Sequence[NoisePlan] = (),
               inputs: Sequence[PoissonInputPlan] = (), constants: frozenset[str] = frozenset(),
-              fine: int = 1) -> str:
+              fine: int = 1, drives: Sequence[DrivePlan] = ()) -> str:
     """The full equation string of a pair, parameters declared shared where uniform.
 
     ``constants`` are left undeclared: the group's namespace holds them (runtime targets, where
@@ -246,6 +249,7 @@ def equations(membrane: str, receptor: str, method: str, shared: frozenset[str],
         unit = DIMENSION[WEIGHT_UNITS[receptor]]
         lines += [f"{pin.name}_weight : {unit} (constant{', shared' if pin.shared_weight else ''})",
                   *(f"{pin.name}_{p} : integer (constant, shared)" for p in ("first", "end"))]
+    lines += [f"{drive.name}_column : integer (constant)" for drive in drives]
     if membrane == "adex":
         lines += ["unstable_at : second", "unstable_v : volt"]
     if fine > 1:
@@ -431,6 +435,24 @@ class PoissonInputPlan:
 
 
 @dataclass
+class DrivePlan:
+    """Realized trains held as a grid (:meth:`~neurobridge.realize.SpikeEvents.from_grid`) reaching one
+    neuron each through static synapses of one delay, as a ``TimedArray`` the group reads each step.
+
+    Row ``m`` of ``values`` is what arrives in step ``m`` (the counts emitted ``delay`` steps before,
+    times the weight), so a ``run_regularly`` operation in the slot of the synapses it replaces adds
+    ``name(t, name_column)`` to the channel: no generator, no per-spike queue. Column ``columns - 1``
+    is zero, for the neurons it does not reach.
+    """
+
+    name: str
+    channel: str
+    when: str  # the scheduling slot of the pathway it replaces
+    values: np.ndarray  # (n_steps + 1, columns), the channel's unit (NEST's)
+    column: np.ndarray  # per neuron of the group
+
+
+@dataclass
 class GroupPlan:
     """The neuron populations of one model × receptor pair, as one NeuronGroup."""
 
@@ -445,6 +467,7 @@ class GroupPlan:
     stimuli: list[StimulusPlan] = field(default_factory=list)
     noises: list[NoisePlan] = field(default_factory=list)
     inputs: list[PoissonInputPlan] = field(default_factory=list)
+    drives: list[DrivePlan] = field(default_factory=list)
     #: Fine steps per step of the network's clock (AdEx, see :data:`FINE`; 1: the network's clock).
     fine: int = 1
 
@@ -542,7 +565,8 @@ class Plan:
                                 [(s.name, s.values.shape, s.every) for s in g.stimuli],
                                 [(n.name, n.tick) for n in g.noises],
                                 [(p.name, p.channel, p.n, p.rate, p.when, p.shared_weight)
-                                 for p in g.inputs])).encode())
+                                 for p in g.inputs],
+                                [(d.name, d.channel, d.when, d.values.shape) for d in g.drives])).encode())
         if self.sources is not None:
             s = self.sources
             digest.update(repr((s.n, s.layers)).encode())
@@ -566,12 +590,13 @@ def plan(lowered: LoweredNetwork, methods: Mapping[str, str] | None = None, adex
               for name, pair in lowered.groups.items()}
     locate = {m.population: (g.name, m.offset) for g in lowered.groups.values() for m in g.members.values()}
     inputs = {p.projection for p in lowered.pathways if p.native is not None and p.native.how == "poisson_input"}
-    sources = _sources(lowered)
+    drives = _drive_sources(lowered, groups)
+    sources = _sources(lowered, drives)
     if sources is not None:
         locate.update({name: ("sources", offset) for name, offset in sources.offsets.items()})
     natives = _natives(lowered, inputs)
     locate.update({n.name: (n.name, 0) for n in natives})
-    synapses = _synapses(lowered, groups, locate, sources, inputs)
+    synapses = _synapses(lowered, groups, locate, sources, inputs, drives)
     for current in lowered.currents:
         group = groups[current.group]
         if current.native is not None and current.native.native:
@@ -624,10 +649,25 @@ def _lif_propagators(receptor: str, params: Mapping[str, np.ndarray], dt: float)
     return out
 
 
-def _sources(lowered: LoweredNetwork) -> SourcePlan | None:
-    """Every realized source in one generator group; a neuron's spikes in one step spread over layers."""
+def _drive_sources(lowered: LoweredNetwork, groups: Mapping[str, GroupPlan]) -> set[str]:
+    """Realized sources held as a grid whose every pathway is a drive onto a group on the network's clock:
+    they become :class:`DrivePlan` arrays, not generator spikes."""
+    out = set()
+    for name, schedule in lowered.sources.items():
+        pathways = [p for p in lowered.pathways if p.source == name]
+        if schedule.spikes.grid is not None and pathways and all(
+                p.is_drive and groups[p.group].fine == 1 for p in pathways):
+            out.add(name)
+    return out
+
+
+def _sources(lowered: LoweredNetwork, drives: set[str]) -> SourcePlan | None:
+    """Every realized source but the ``drives`` in one generator group; a neuron's spikes in one step
+    spread over layers."""
     offsets, start, indices, steps = {}, 0, [], []
     for name, schedule in lowered.sources.items():
+        if name in drives:
+            continue
         offsets[name] = start
         indices.append(schedule.neurons + start)
         steps.append(schedule.steps)
@@ -663,14 +703,18 @@ def _layers(index: np.ndarray, step: np.ndarray) -> np.ndarray:
 
 
 def _synapses(lowered: LoweredNetwork, groups: Mapping[str, GroupPlan], locate: Mapping[str, tuple[str, int]],
-              sources: SourcePlan | None, inputs: set[int]) -> list[SynapsePlan]:
+              sources: SourcePlan | None, inputs: set[int], drives: set[str]) -> list[SynapsePlan]:
     static: dict[tuple[str, str, str, float | None], list[tuple[np.ndarray, ...]]] = {}
     plans: list[SynapsePlan] = []
+    driving: dict[str, list[Pathway]] = {}
     for pathway in lowered.pathways:
         group = groups[pathway.group]
         target_offset = group.offsets[pathway.target]
         if pathway.projection in inputs:
             group.inputs.append(_poisson_input(pathway, group, target_offset, lowered))
+            continue
+        if pathway.source in drives:
+            driving.setdefault(group.name, []).append(pathway)
             continue
         source, source_offset = locate[pathway.source]
         if pathway.drawn_by_simulator:
@@ -694,7 +738,56 @@ def _synapses(lowered: LoweredNetwork, groups: Mapping[str, GroupPlan], locate: 
         plans.append(SynapsePlan(name, source, target, channel, i, j, values, steps))
     for group in groups.values():
         group.inputs = _merged_inputs(group.inputs)
+        group.drives = _drives(driving.get(group.name, []), group, lowered)
     return plans
+
+
+def _drives(pathways: list[Pathway], group: GroupPlan, lowered: LoweredNetwork) -> list[DrivePlan]:
+    """The group's drive pathways as arrays, those of one channel and slot that reach disjoint neurons in one.
+
+    A drive of delay ``D`` steps adds in step ``m`` the counts emitted in step ``m - D``, times each
+    synapse's value (the product the reference adds, ``value * count``), in the slot where the pathway
+    it replaces delivers them: ``after_groups`` for ``delta`` (that pathway waits ``D - 1`` steps from
+    the step after the emission, when it reads the spikes), ``synapses`` otherwise.
+    """
+    parts: dict[tuple[str, str], list[list[tuple[Pathway, np.ndarray]]]] = {}
+    for pathway in pathways:
+        early = pathway.acts_in_arrival_step
+        neurons = group.offsets[pathway.target] + pathway.post
+        slots = parts.setdefault((pathway.channel, "after_groups" if early else "synapses"), [])
+        for slot in slots:  # the first array none of whose neurons this pathway reaches
+            if not any(np.intersect1d(neurons, group.offsets[p.target] + p.post).size for p, _ in slot):
+                slot.append((pathway, neurons))
+                break
+        else:
+            slots.append([(pathway, neurons)])
+    plans = []
+    rows = lowered.n_steps + 1
+    for (channel, when), slots in parts.items():
+        for slot in slots:
+            name = f"drive{slot[0][0].projection}_{channel}"
+            columns = sum(neurons.size for _, neurons in slot) + 1
+            values = np.zeros((rows, columns))
+            column = np.full(group.n, columns - 1, dtype=np.int64)
+            start = 0
+            for pathway, neurons in slot:
+                spikes = lowered.sources[pathway.source].spikes
+                assert spikes.grid is not None
+                first = spikes.first + int(pathway.uniform_delay or 0)
+                take = max(min(spikes.grid.shape[0], rows - first), 0)
+                weights = np.broadcast_to(pathway.values, pathway.pre.shape)
+                values[first:first + take, start:start + neurons.size] = spikes.grid[:take, pathway.pre] * weights
+                column[neurons] = np.arange(start, start + neurons.size)
+                start += neurons.size
+            plans.append(DrivePlan(name, channel, when, values, column))
+    return plans
+
+
+def drive_code(membrane: str, receptor: str, plan: DrivePlan) -> str:
+    """The statement that adds a drive's row of the step to its channel, as the channel's ``on_pre`` adds a weight."""
+    variable, expression = on_pre(membrane, receptor, plan.channel).split(" += ")
+    expression = expression.replace("_post", "").replace("weight", f"{plan.name}(t, {plan.name}_column)")
+    return f"{variable.removesuffix('_post')} += {expression}"
 
 
 def _merged_inputs(inputs: list[PoissonInputPlan]) -> list[PoissonInputPlan]:

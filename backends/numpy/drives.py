@@ -1,7 +1,8 @@
 """Input drives: per-target spike counts added straight into a group's ring buffer, each step.
 
-A *drive* is a pathway in which every sender reaches at most one target and every target hears
-at most one sender (``one_to_one`` from a spike source), through static synapses of one delay.
+A *drive* (:attr:`~neurobridge.lowering.Pathway.is_drive`) is a pathway in which every sender reaches
+at most one target and every target hears at most one sender (``one_to_one`` from a spike source),
+through static synapses of one delay.
 Its step needs no CSR lookup and no ``np.add.at``: the counts of the step, times the values, are
 added to the slot of the arrival step with one fancy-indexed ``+=`` (no index repeats).
 
@@ -21,13 +22,6 @@ from .neurons import Group
 
 #: Cells (steps × targets) a native drive draws at once.
 BLOCK_CELLS = 1 << 18
-
-
-def is_drive(pathway: Pathway) -> bool:
-    """A realized static pathway of one delay whose senders and targets each appear once."""
-    if pathway.drawn_by_simulator or pathway.synapse.model != "static" or pathway.uniform_delay is None:
-        return False
-    return np.unique(pathway.pre).size == pathway.pre.size and np.unique(pathway.post).size == pathway.post.size
 
 
 class RealizedDrive:

@@ -16,7 +16,7 @@ import numpy as np
 
 from neurobridge.lowering import DELTA, LoweredNetwork, sign_rule
 
-from .drives import Drive, PoissonDrive, RealizedDrive, is_drive
+from .drives import Drive, PoissonDrive, RealizedDrive
 from .neurons import Group, group_class
 from .synapses import StaticInbox, TsodyksMarkramInbox
 
@@ -73,7 +73,7 @@ def _drives(lowered: LoweredNetwork, groups: dict[str, Group]) -> tuple[list[Dri
             drives.append(PoissonDrive(group, lowered, pathway, CHANNEL_ROW[pathway.channel], member.offset,
                                        float(added[0])))
     driven = {name for name in lowered.sources
-              if all(is_drive(p) for p in lowered.pathways if p.source == name)}
+              if all(p.is_drive for p in lowered.pathways if p.source == name)}
     for pathway in lowered.pathways:
         if pathway.source in driven:
             group = groups[pathway.group]
