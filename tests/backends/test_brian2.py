@@ -513,6 +513,7 @@ def driven_network(seed: int = 1, duration: float = 200.0) -> dict[str, Any]:
 
 def test_realized_drives_are_arrays_not_generator_spikes() -> None:
     from neurobridge.backends.brian2 import translate
+
     from neurobridge.lowering import lower
 
     network = nb.Network.from_dict(driven_network())
