@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+from neurobridge.backends.brian2 import translate
 
 import neurobridge as nb
 from neurobridge import catalog
+from neurobridge.lowering import lower
 from neurobridge.registry import REFERENCE
 from neurobridge.testing import Agreement, BackendConformance
 from neurobridge.testing.suite import PAIRS
@@ -512,10 +514,6 @@ def driven_network(seed: int = 1, duration: float = 200.0) -> dict[str, Any]:
 
 
 def test_realized_drives_are_arrays_not_generator_spikes() -> None:
-    from neurobridge.backends.brian2 import translate
-
-    from neurobridge.lowering import lower
-
     network = nb.Network.from_dict(driven_network())
     plan = translate.plan(lower(nb.realize(network)))
     assert plan.sources is None
