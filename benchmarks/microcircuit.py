@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import resource
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -318,6 +319,8 @@ def main() -> None:
     print(f"{'rates':14s}" + "".join(f"{name:>7s}" for name in POPULATIONS))
     for label, row in table.items():
         print(f"{label:14s}" + "".join(f"{row[name]:7.2f}" for name in POPULATIONS))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB on Linux
+    print(f"peak resident memory of this process (every contender it ran): {peak:.1f} GB")
 
 
 if __name__ == "__main__":
