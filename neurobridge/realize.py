@@ -140,10 +140,9 @@ def _by_column(grid: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray, np
     for start in range(0, n, block):
         cells = np.ascontiguousarray(grid[:, start:start + block].T)
         per_neuron.append(np.count_nonzero(cells, axis=1))
-        flat = cells.reshape(-1)
-        fired = flat != 0
-        steps.append(np.compress(fired, stamp_of[:flat.size]))
-        counts.append(np.compress(fired, flat))
+        block_steps, block_counts = _fired(cells, stamp_of)
+        steps.append(block_steps)
+        counts.append(block_counts)
     if not steps:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=grid.dtype), np.zeros(max(n - 1, 0), dtype=np.int64)
     return np.concatenate(steps), np.concatenate(counts), np.cumsum(np.concatenate(per_neuron))[:-1]
@@ -156,16 +155,36 @@ def _compress(grid: np.ndarray, first: int, n_steps: int) -> tuple[np.ndarray, n
     per_step[first + 1:first + 1 + rows] = np.count_nonzero(grid, axis=1)
     block = max(1, POISSON_BLOCK_CELLS // max(n, 1))
     column_of = np.tile(np.arange(n, dtype=np.int32), min(block, rows))
-    neurons, counts = [], []
-    for start in range(0, rows, block):
-        cells = grid[start:start + block].reshape(-1)
-        fired = cells != 0
-        neurons.append(np.compress(fired, column_of[:cells.size]))
-        counts.append(np.compress(fired, cells))
-    pointer = np.zeros(n_steps + 2, dtype=np.int64)
+    blocks = [_fired(grid[start:start + block], column_of) for start in range(0, rows, block)]
+    return _joined(per_step, blocks, grid.dtype)
+
+
+def _fired(cells: np.ndarray, column_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The non-zero cells of a block of rows: their column labels (``column_of``: a label per column,
+    tiled over the rows) and their counts, by a mask (no index arithmetic)."""
+    flat = cells.reshape(-1)
+    fired = flat != 0
+    return np.compress(fired, column_of[:flat.size]), np.compress(fired, flat)
+
+
+def _joined(per_step: np.ndarray, blocks: list[tuple[np.ndarray, np.ndarray]],
+            dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(pointer, neurons, counts)`` from the events per stamp step and the blocks' events in step order."""
+    pointer = np.zeros(per_step.size + 1, dtype=np.int64)
     np.cumsum(per_step, out=pointer[1:])
-    flat = np.concatenate(counts) if counts else np.empty(0, dtype=grid.dtype)
-    return pointer, np.concatenate(neurons) if neurons else np.empty(0, dtype=np.int32), flat
+    if not blocks:
+        return pointer, np.empty(0, dtype=np.int32), np.empty(0, dtype=dtype)
+    return pointer, np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks])
+
+
+#: Bytes of a realized Poisson event (int32 neuron, uint16 count): a grid of counts is kept instead once
+#: ``EVENT_BYTES`` times the share of non-zero cells reaches a cell's size (:func:`grid_is_smaller`).
+EVENT_BYTES = 6.0
+
+
+def grid_is_smaller(fired: float, cell_bytes: int) -> bool:
+    """Whether a grid of ``cell_bytes`` counts is no larger than the events, ``fired`` of its cells non-zero."""
+    return EVENT_BYTES * fired >= cell_bytes
 
 
 def delay_steps(delays: Any, dt: float) -> Any:
@@ -492,10 +511,10 @@ def poisson_events(rate: np.ndarray, params: Mapping[str, Any], dt: float, n_ste
     dtype = np.result_type(*(table.table.dtype for table in tables)) if dense else np.int64
     fired = float(np.mean(-np.expm1(-lam))) if n else 0.0  # the expected share of non-zero cells
     steps = max(end - first, 0)
-    grid = np.empty((steps, n), dtype=dtype) if dense and 6.0 * fired >= np.dtype(dtype).itemsize else None
+    grid = np.empty((steps, n), dtype=dtype) if dense and grid_is_smaller(fired, np.dtype(dtype).itemsize) else None
     per_step = np.zeros(n_steps + 1, dtype=np.int64)  # events per stamp step (when not a grid)
     column_of = np.tile(np.arange(n, dtype=np.int32), min(block, steps) if grid is None else 0)
-    neurons, counts = [], []
+    blocks = []
     for start in range(first, end, block):
         length = min(block, end - start)
         if grid is not None:
@@ -507,16 +526,11 @@ def poisson_events(rate: np.ndarray, params: Mapping[str, Any], dt: float, n_ste
         else:
             cells = _sparse_counts(lam, length, rng)
         per_step[start + 1:start + 1 + length] = np.count_nonzero(cells, axis=1)
-        fired_cells = cells.reshape(-1) != 0
-        neurons.append(np.compress(fired_cells, column_of[:length * n]))
-        counts.append(np.compress(fired_cells, cells.reshape(-1)))
+        blocks.append(_fired(cells, column_of))
     if grid is not None:
         return SpikeEvents.from_grid(grid, first, n_steps, dt)
-    pointer = np.zeros(n_steps + 2, dtype=np.int64)
-    np.cumsum(per_step, out=pointer[1:])
-    flat = np.concatenate(counts) if counts else np.empty(0, dtype=np.uint16)
-    return SpikeEvents(n, dt, pointer, np.concatenate(neurons) if neurons else np.empty(0, dtype=np.int32),
-                       _narrow(flat))
+    pointer, neurons, counts = _joined(per_step, blocks, np.uint16)
+    return SpikeEvents(n, dt, pointer, neurons, _narrow(counts))
 
 
 #: Mean spikes per step and neuron from which counts are drawn cell by cell (below: spike by spike).

@@ -26,7 +26,7 @@ from . import values
 from .errors import NeurobridgeError
 from .lowering import NativeSupport, native_decisions
 from .model import Network, Population, Projection, Recording, Stimulus, synapse_count
-from .realize import DENSE_MEAN, poisson_steps
+from .realize import DENSE_MEAN, EVENT_BYTES, grid_is_smaller, poisson_steps
 
 GIB = 1024.0**3
 #: Realized arrays per synapse (int32 source and target; a drawn weight adds a float64, drawn delays a small
@@ -36,7 +36,7 @@ REALIZED_BYTES_PER_SYNAPSE = 32.0
 #: A source spike while it is realized (int64 neuron, float64 time, sort order and copies).
 BYTES_PER_INPUT_SPIKE = 48.0
 #: A realized Poisson spike: at most one event (int32 neuron, uint16 multiplicity), drawn by blocks.
-BYTES_PER_POISSON_SPIKE = 6.0
+BYTES_PER_POISSON_SPIKE = EVENT_BYTES
 #: A recorded sample: the backend's buffer and the long-format table (five columns).
 BYTES_PER_SAMPLE = 56.0
 #: Of the available memory, the share a run may plan to use.
@@ -170,10 +170,11 @@ def _poisson_grid_bytes(network: Network, population: Population) -> float:
     if not (isinstance(rate, (int, float)) or (isinstance(rate, list) and len(set(rate)) <= 16)):
         return math.inf  # many distinct rates are drawn spike by spike and kept as events
     mean = _mean(population.params["rate"]) * network.dt / 1000.0
-    if mean < DENSE_MEAN or 6.0 * -math.expm1(-mean) < 1.0:
+    cell_bytes = 1 if mean < 100.0 else 2  # the realized counts are bytes while they fit one
+    if mean < DENSE_MEAN or not grid_is_smaller(-math.expm1(-mean), cell_bytes):
         return math.inf
     first, end = poisson_steps(population.params, network.dt, network.n_steps)
-    return float(population.size * (end - first) * (1 if mean < 100.0 else 2))
+    return float(population.size * (end - first) * cell_bytes)
 
 
 def _expected_spikes(network: Network, population: Population) -> float:
