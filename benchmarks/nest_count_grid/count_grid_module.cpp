@@ -8,7 +8,7 @@
  * one read per target and step, where N spike_generators cost N nodes.
  *
  * Build: c++ -O2 -std=c++20 -fopenmp -DNDEBUG -D_GLIBCXX_USE_CXX11_ABI=0 -fPIC -shared -I<site-packages>/nest/include/nest
- *        count_grid_module.cpp -o /tmp/cg/neurobridge_count_grid_module.so (not yet part of the package).
+ *        count_grid_module.cpp -o /tmp/cg/neurobridge_count_grid_module.so (not yet part of the package); /tmp/cg/try.py of stop 21 timed it, not kept (it is not lint-clean).
  *
  * The counts arrive as a string of code points (one per cell, UTF-8 encoded by PyNEST), the only
  * bulk type PyNEST passes without boxing every element.
