@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-from neurobridge import catalog, progress
+from neurobridge import buildcache, catalog, progress
 from neurobridge.backend import Backend, Capabilities, Option
 from neurobridge.catalog import Interval
 from neurobridge.errors import SimulationDivergedError
@@ -24,9 +24,18 @@ from neurobridge.lowering import LoweredNetwork
 from neurobridge.model import Network
 from neurobridge.results import RunOutput
 
-from . import nestml
+from . import count_grid, nestml
 from .recording import attach, read_spikes, read_states
-from .translate import MODEL_NAMES, MODELS, NATIVE_SUPPORT, build, check_network, install_models
+from .translate import (
+    MODEL_NAMES,
+    MODELS,
+    NATIVE_SUPPORT,
+    build,
+    check_network,
+    grid_drives,
+    install_models,
+    spike_source_model,
+)
 
 #: What building the NESTML pairs lacks here (found on PATH and in the include folders; nothing is built).
 _NESTML_MISSING = nestml.toolchain_problem()
@@ -47,6 +56,8 @@ class NestBackend(Backend):
             "threads": Option(1, int, "NEST's local_num_threads", Interval(1, 512)),
             "print_time": Option(False, bool, "NEST's own progress line"),
             "verbose": Option(False, bool, "NEST's messages (verbosity INFO) and PyNEST's banner"),
+            "grid_device": Option(True, bool, "a dense realized drive through one compiled count_grid_generator "
+                                              "per pathway (False: a spike_generator per train; same spikes)"),
         },
         bytes_per_synapse=120.0, bytes_per_neuron=2000.0,
         # NEST 3's connection index: 2^27 - 2 connections per virtual process and synapse model (the full
@@ -56,7 +67,10 @@ class NestBackend(Backend):
         notes=(
             "iaf_psc_*: exact integration, agrees with the reference to rounding.",
             "aeif_*: GSL RKF45 (gsl_error_tol 1e-6); izhikevich: forward Euler (consistent_integration).",
-            "spike sources: one spike_train_injector per neuron (any synapse model, tsodyks_markram too).",
+            "spike sources: one spike_generator or spike_train_injector per neuron; a dense Poisson drive "
+            "(a count per step and neuron, every pathway static, one delay) through one count_grid_generator "
+            "per pathway, a device compiled against the wheel's headers once per machine (about 5 s), the "
+            "same spikes; " + (count_grid.problem() or "compiler and headers present") + ".",
             "native: NEST's connection rules, poisson_generator (through parrots, one dt later), "
             "noise/dc/ac generators; statistical agreement only. What NEST cannot express (other "
             "rules or distributions, per-neuron generator parameters) runs on the realized arrays, "
@@ -94,7 +108,8 @@ class NestBackend(Backend):
         with _quiet(verbose):
             started = time.perf_counter()
             reset(nest, lowered, options)
-            built = build(nest, lowered)
+            drives, drive_meta = install_device(nest, lowered, bool(options.get("grid_device", True)))
+            built = build(nest, lowered, drives)
             recorders = attach(nest, lowered, built)
             built_at = time.perf_counter()
             extra = simulate(nest, lowered)
@@ -102,8 +117,9 @@ class NestBackend(Backend):
             spikes, states = read_spikes(recorders, lowered), read_states(recorders, lowered)
             read_back = time.perf_counter() - finished
         meta = {"threads": int(nest.local_num_threads), "nest_min_delay_ms": float(nest.min_delay),
-                "nest_extra_simulated_ms": extra, "readback_seconds": read_back}
-        return RunOutput(spikes, states, built_at - started, finished - built_at, meta)
+                "nest_extra_simulated_ms": extra, "readback_seconds": read_back, **drive_meta}
+        compile_seconds = float(drive_meta.get("compile_seconds", 0.0))
+        return RunOutput(spikes, states, built_at - started - compile_seconds, finished - built_at, meta)
 
 
 def reset(nest: Any, lowered: LoweredNetwork, options: dict[str, Any]) -> None:
@@ -118,6 +134,24 @@ def reset(nest: Any, lowered: LoweredNetwork, options: dict[str, Any]) -> None:
         "print_time": bool(options.get("print_time", False)) or progress.reporter() is not None,
     })
     install_models(nest, lowered.network)  # ResetKernel forgets installed modules
+
+
+def install_device(nest: Any, lowered: LoweredNetwork, wanted: bool) -> tuple[frozenset[str], dict[str, Any]]:
+    """The dense drives sent by ``count_grid_generator`` (the device loaded into the fresh kernel), and what
+    the run's ``meta`` says of them: ``drive_nodes`` (``count_grid_generator``, else the generator per train),
+    ``drive_fallback`` (why not the device) and ``compile_seconds`` (its build, when it happened now)."""
+    drives = grid_drives(lowered)
+    if not drives:
+        return frozenset(), {}
+    reason = None if wanted else "grid_device: false"
+    reason = reason or count_grid.problem()
+    if reason is None:
+        try:
+            return frozenset(drives), {"drive_nodes": count_grid.MODEL, "compile_seconds": count_grid.install(nest)}
+        except buildcache.BuildError as error:
+            reason = str(error).splitlines()[0]
+    nodes = sorted({spike_source_model(lowered, name) for name in drives})
+    return frozenset(), {"drive_nodes": ", ".join(nodes), "drive_fallback": reason}
 
 
 def simulate(nest: ModuleType, lowered: LoweredNetwork) -> float:

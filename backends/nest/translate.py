@@ -4,7 +4,8 @@ The tables say, for each neutral quantity, its NEST name and how its value
 goes there and back (a rename, a scale factor or a forward/reverse pair).
 The builder then makes one ``Create`` per population (parameters and initial
 values in the same vectorised call), one array-based ``Connect`` per
-projection, one ``spike_generator`` or ``spike_train_injector`` per source neuron and
+projection, one ``spike_generator`` or ``spike_train_injector`` per source neuron (one compiled
+``count_grid_generator`` per pathway for a dense drive, :mod:`.count_grid`) and
 ``step_current_generator`` traces for the currents, so NEST holds the network
 the NumPy reference built. ``native: true`` items use NEST's own connection
 rules and generators instead, where NEST has them.
@@ -35,7 +36,7 @@ from neurobridge.lowering import (
 from neurobridge.model import Network
 from neurobridge.realize import SpikeEvents
 
-from . import nestml
+from . import count_grid, nestml
 
 Transform = Callable[[np.ndarray], np.ndarray]
 
@@ -183,6 +184,8 @@ class Built:
     #: Population -> the nodes that send its spikes (neurons, generators, or parrots of native sources).
     nodes: dict[str, Any] = field(default_factory=dict)
     first: dict[str, int] = field(default_factory=dict)
+    #: Realized sources sent by ``count_grid_generator``\ s (no nodes in :attr:`nodes`).
+    drives: frozenset[str] = frozenset()
 
     def ids(self, population: str, local: np.ndarray) -> np.ndarray:
         return self.first[population] + np.asarray(local, dtype=np.int64)
@@ -194,14 +197,33 @@ def install_models(nest: ModuleType, network: Network) -> None:
         nestml.install(nest)
 
 
-def build(nest: ModuleType, lowered: LoweredNetwork) -> Built:
-    """Create every population, pathway and current of ``lowered`` in NEST's (reset) kernel."""
-    built = Built()
+def grid_drives(lowered: LoweredNetwork) -> set[str]:
+    """Realized sources held as a grid whose every pathway is a drive (:attr:`Pathway.is_drive`): each
+    pathway can be one ``count_grid_generator`` (:mod:`.count_grid`) instead of a generator per train."""
+    out = set()
+    for name, schedule in lowered.sources.items():
+        grid = schedule.spikes.grid
+        pathways = [p for p in lowered.pathways if p.source == name]
+        if grid is not None and pathways and all(p.is_drive for p in pathways) and (
+                not grid.size or int(grid.max()) <= count_grid.MAX_COUNT):
+            out.add(name)
+    return out
+
+
+def build(nest: ModuleType, lowered: LoweredNetwork, drives: frozenset[str] = frozenset()) -> Built:
+    """Create every population, pathway and current of ``lowered`` in NEST's (reset) kernel.
+
+    ``drives`` (of :func:`grid_drives`, the device installed) are sent by a ``count_grid_generator`` per
+    pathway; they have no nodes of their own (their recorded spikes are the realized ones).
+    """
+    built = Built(drives=drives)
     inputs = {p.source for p in lowered.pathways if p.native is not None and p.native.how == "poisson_input"}
     kept = {p.source for p in lowered.pathways if p.native is None or p.native.how != "poisson_input"}
     for name in lowered.realized.populations:
         if name in lowered.natives and name in inputs - kept and name not in lowered.spike_populations:
             continue  # only Poisson inputs: a poisson_generator per pathway, no parrots (see connect)
+        if name in drives:
+            continue
         nodes = _create(nest, lowered, name)
         built.nodes[name], built.first[name] = nodes, _first_id(nodes)
     for pathway in lowered.pathways:
@@ -382,10 +404,24 @@ def connect(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: 
         _poisson_input(nest, pathway, lowered, built)
     elif pathway.drawn_by_simulator:
         _connect_native(nest, pathway, lowered, built)
+    elif pathway.source in built.drives and pathway.n_synapses:
+        _connect_drive(nest, pathway, lowered, built)
     elif pathway.n_synapses:
         first = built.first[pathway.source]
         syn_spec = {**synapse_spec(pathway), "weight": pathway.weights, "delay": pathway.delay_steps * lowered.dt}
         nest.Connect(first + pathway.pre, built.ids(pathway.target, pathway.post), "one_to_one", syn_spec=syn_spec)
+
+
+def _connect_drive(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: Built) -> None:
+    """One ``count_grid_generator`` holding the pathway's senders' columns of the grid, one connection per
+    target with its weight and the pathway's delay."""
+    spikes = lowered.sources[pathway.source].spikes
+    assert spikes.grid is not None
+    whole = pathway.pre.size == spikes.size and np.array_equal(pathway.pre, np.arange(spikes.size))
+    targets = built.ids(pathway.target, pathway.post)
+    device = count_grid.create(nest, spikes.grid if whole else spikes.grid[:, pathway.pre], spikes.first, targets)
+    nest.Connect(np.full(targets.size, device, dtype=np.int64), targets, "one_to_one", syn_spec={
+        "synapse_model": "static_synapse", "weight": pathway.weights, "delay": pathway.delay_steps * lowered.dt})
 
 
 def native_value(nest: ModuleType, spec: Any) -> Any:

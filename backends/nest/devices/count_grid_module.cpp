@@ -1,19 +1,20 @@
 /*
- * A prototype NEST device for benchmarks/nest_spike_generators.py: given trains as one grid of counts.
+ * count_grid_generator: a realized drive (one train per target) sent to NEST as one grid of counts.
  *
  * One device holds what a realized drive sends: counts[row * columns + column] spikes emitted in step
  * first_step + row towards the column's target (targets[column], a node id). Each step it sends one
  * event through its connections, as poisson_generator does; per target, the event carries the grid's
  * count as its multiplicity (nothing is sent for a zero). So a drive of N trains costs one device and
- * one read per target and step, where N spike_generators cost N nodes.
+ * one read per target and step, where N spike_generators cost N nodes and a call each per min_delay.
+ * The spike of emission step k is stamped (k + 1) dt, as a neuron's and as spike_generator's at that
+ * time: the same arrivals, so the same spikes (tests/backends/test_nest.py holds them to both).
  *
- * Build: c++ -O2 -std=c++20 -fopenmp -DNDEBUG -D_GLIBCXX_USE_CXX11_ABI=0 -fPIC -shared -I<site-packages>/nest/include/nest
- *        count_grid_module.cpp -o /tmp/cg/neurobridge_count_grid_module.so (not yet part of the package); /tmp/cg/try.py of stop 21 timed it, not kept (it is not lint-clean).
- *
+ * Built and cached by neurobridge (backends/nest/count_grid.py) against the NEST wheel's headers.
  * The counts arrive as a string of code points (one per cell, UTF-8 encoded by PyNEST), the only
- * bulk type PyNEST passes without boxing every element.
+ * bulk type PyNEST passes without boxing every element. The device's start/stop are not used.
  */
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -77,6 +78,16 @@ public:
       {
         throw nest::BadProperty( "counts must hold whole rows of one cell per target." );
       }
+    }
+    if ( first_step < 0 )
+    {
+      throw nest::BadProperty( "first_step must be a step >= 0." );
+    }
+    std::vector< long > sorted( targets );
+    std::sort( sorted.begin(), sorted.end() );
+    if ( std::adjacent_find( sorted.begin(), sorted.end() ) != sorted.end() or ( not sorted.empty() and sorted[ 0 ] < 1 ) )
+    {
+      throw nest::BadProperty( "targets must be distinct node ids (>= 1)." );
     }
     StimulationDevice::set_status( d );
     first_step_ = first_step;
