@@ -9,6 +9,7 @@ on conductance LIF and AdEx), and from NEST's own model list, defaults and recor
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 from typing import Any
@@ -137,7 +138,7 @@ def test_meta_names_nest_and_threads() -> None:
     result = _run(networks.single_neuron(duration=50.0), threads=2)
     assert result.meta["simulator_version"] == f"NEST {_nest().__version__}"
     assert result.meta["threads"] == 2
-    assert result.meta["options"] == {"threads": 2, "print_time": False, "verbose": False}
+    assert result.meta["options"] == {"threads": 2, "print_time": False, "verbose": False, "grid_device": True}
 
 
 def test_time_grid_matches_reference_including_the_last_sample() -> None:
@@ -228,6 +229,97 @@ def test_given_trains_take_the_cheaper_node_and_the_same_spikes_either_way(
         other = "spike_generator" if model == "spike_train_injector" else "spike_train_injector"
         monkeypatch.setattr(translate, "spike_source_model", lambda lowered, name: other)
         pd.testing.assert_frame_equal(nb.simulate(network, backend="nest").spikes, chosen)
+
+
+def _dense_drive(rate: float = 20000.0, duration: float = 200.0) -> dict[str, Any]:
+    """Brunel's input in small: an own dense Poisson train per neuron (a grid of counts), one onto E in
+    order, one through a list onto a shuffled subset of I, weights drawn per synapse; E and I recurrent."""
+    rng = np.random.default_rng(0)
+    listed = rng.permutation(60)[:40]
+    neuron = {"model": "lif", "receptor": "current_delta", "params": {
+        "C_m": 1.0, "tau_m": 20.0, "t_ref": 2.0, "E_L": 0.0, "V_reset": 10.0, "V_th": 20.0}}
+    return {"dt": 0.1, "duration": duration, "seed": 7, "populations": {
+        "ext": {"size": 60, "model": "poisson", "params": {"rate": rate}},
+        "E": {"size": 60, **neuron}, "I": {"size": 40, **neuron}},
+        "projections": [
+            {"source": "ext", "target": "E", "connector": "one_to_one", "weight": 0.1, "delay": 1.5},
+            {"source": "ext", "target": "I", "connector": {"from_list": {
+                "sources": listed.tolist(), "targets": rng.permutation(40).tolist()}},
+             "weight": {"uniform": [0.05, 0.15]}, "delay": 1.5},
+            {"source": "E", "target": "I", "connector": {"fixed_indegree": 6}, "weight": 0.1, "delay": 1.5},
+            {"source": "I", "target": "E", "connector": {"fixed_indegree": 4}, "weight": -0.5, "delay": 1.0}],
+        "recordings": [{"population": p} for p in ("ext", "E", "I")]}
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_dense_drive_is_one_count_grid_generator_per_pathway_with_the_references_spikes(threads: int) -> None:
+    data = _dense_drive()
+    lowered = lower(nb.realize(nb.Network.from_dict(data)))
+    assert lowered.sources["ext"].spikes.grid is not None and translate.grid_drives(lowered) == {"ext"}
+    device = _run(data, threads=threads)
+    assert device.meta["drive_nodes"] == "count_grid_generator" and "drive_fallback" not in device.meta
+    nest = _nest()
+    assert len(nest.GetNodes({"model": "count_grid_generator"})) == 2  # one per pathway, no spike node
+    assert not any(len(nest.GetNodes({"model": m})) for m in ("spike_generator", "spike_train_injector"))
+    reference = _run(data, "numpy")
+    assert (reference.spikes.population == "E").sum() > 200 and (reference.spikes.population == "I").sum() > 100
+    pd.testing.assert_frame_equal(device.spikes, reference.spikes)
+    generators = _run(data, threads=threads, grid_device=False)
+    assert generators.meta["drive_nodes"] == "spike_generator"
+    assert generators.meta["drive_fallback"] == "grid_device: false"
+    pd.testing.assert_frame_equal(generators.spikes, reference.spikes)
+
+
+def test_counts_beyond_a_byte_reach_nest_whole() -> None:
+    """300 spikes per step and neuron: the grid holds uint16 counts (two-byte code points on the way)."""
+    data = _dense_drive(rate=3_000_000.0, duration=20.0)
+    data["projections"] = [{"source": "ext", "target": "E", "connector": "one_to_one", "weight": 0.002,
+                            "delay": 0.5}]
+    network = nb.Network.from_dict(data)
+    grid = lower(nb.realize(network)).sources["ext"].spikes.grid
+    assert grid is not None and grid.dtype.itemsize == 2 and grid.max() > 300
+    device, reference = _run(data), _run(data, "numpy")
+    assert device.meta["drive_nodes"] == "count_grid_generator"
+    assert (reference.spikes.population == "E").sum() > 50
+    pd.testing.assert_frame_equal(device.spikes, reference.spikes)
+
+
+def test_without_a_compiler_a_dense_drive_takes_spike_generators_and_says_why(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from neurobridge.backends.nest import count_grid
+
+    monkeypatch.setattr(count_grid, "problem", lambda: "no C++ compiler (apt-get install g++)")
+    data = _dense_drive(duration=50.0)
+    result = _run(data)
+    assert result.meta["drive_nodes"] == "spike_generator"
+    assert result.meta["drive_fallback"] == "no C++ compiler (apt-get install g++)"
+    pd.testing.assert_frame_equal(result.spikes, _run(data, "numpy").spikes)
+
+
+def test_a_sparse_or_plastic_source_is_no_grid_drive() -> None:
+    sparse = lower(nb.realize(nb.Network.from_dict(_trains_into(1.5, 20.0))))
+    assert sparse.sources["input"].spikes.grid is None and translate.grid_drives(sparse) == set()
+    data = _dense_drive(duration=20.0)
+    data["projections"][0]["synapse"] = "tsodyks_markram"
+    plastic = lower(nb.realize(nb.Network.from_dict(data)))
+    assert plastic.sources["ext"].spikes.grid is not None and translate.grid_drives(plastic) == set()
+
+
+@pytest.mark.parametrize(("status", "message"), [
+    ({"targets": [1, 2], "counts": "abc"}, "counts must hold whole rows of one cell per target."),
+    ({"targets": [1, 1], "counts": "ab"}, "targets must be distinct node ids (>= 1)."),
+    ({"targets": [1], "first_step": -1, "counts": "a"}, "first_step must be a step >= 0."),
+])
+def test_count_grid_generator_refuses_a_grid_it_cannot_read(status: dict[str, Any], message: str) -> None:
+    from neurobridge.backends.nest import count_grid
+
+    nest = _nest()
+    nest.ResetKernel()
+    count_grid.install(nest)
+    nest.Create("iaf_psc_delta", 2)
+    device = nest.Create(count_grid.MODEL)
+    with pytest.raises(nest.NESTErrors.BadProperty, match=re.escape(message)):
+        device.set(status)
 
 
 # -- native ----------------------------------------------------------------------------------------
