@@ -75,7 +75,8 @@ def test_every_declared_pair_is_a_nest_model_of_its_receptor_kind() -> None:
         assert ("g_ex" in recordables) == (kind == "conductance"), model.name
         assert ("I_syn_ex" in recordables) == (kind == "current"), model.name
     assert NestBackend.capabilities.synapses == {"static", "tsodyks_markram"}
-    assert NestBackend.capabilities.defaults() == {"threads": 1, "print_time": False, "verbose": False}
+    assert NestBackend.capabilities.defaults() == {"threads": 1, "print_time": False, "verbose": False,
+                                                   "grid_device": True}
 
 
 def test_adapter_imports_without_nest() -> None:
@@ -129,7 +130,7 @@ def test_unknown_option_names_the_allowed_ones() -> None:
     with pytest.raises(UnknownNameError) as error:
         _run(networks.single_neuron(duration=10.0), thread=2)
     assert str(error.value) == ('Unknown option of backend nest "thread" in backend.options. '
-                                'Did you mean "threads"? Allowed: print_time, threads, verbose.')
+                                'Did you mean "threads"? Allowed: grid_device, print_time, threads, verbose.')
 
 
 # -- the run -------------------------------------------------------------------------------------
