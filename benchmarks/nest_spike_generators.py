@@ -43,7 +43,7 @@ def grid_device(nest: object, cells: object, grid: np.ndarray) -> None:
     ids = np.arange(grid.shape[1], dtype=np.int64) + cells[0].global_id  # type: ignore[index]
     device = count_grid.create(nest, grid, 0, ids)
     nest.Connect(np.full(ids.size, device, dtype=np.int64), ids, "one_to_one",  # type: ignore[attr-defined]
-                 syn_spec={"weight": 0.1, "delay": 1.5})
+                 syn_spec={"weight": np.full(ids.size, 0.1), "delay": np.full(ids.size, 1.5)})
 
 
 def simulate(source: str, given: list[tuple[np.ndarray, np.ndarray]], grid: np.ndarray, rate: float,
