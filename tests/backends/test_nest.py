@@ -260,7 +260,11 @@ def test_a_dense_drive_is_one_count_grid_generator_per_pathway_with_the_referenc
     device = _run(data, threads=threads)
     assert device.meta["drive_nodes"] == "count_grid_generator" and "drive_fallback" not in device.meta
     nest = _nest()
-    assert len(nest.GetNodes({"model": "count_grid_generator"})) == 2  # one per pathway, no spike node
+    devices = nest.GetNodes({"model": "count_grid_generator"})
+    assert len(devices) == 2  # one per pathway, no spike node
+    grid = lowered.sources["ext"].spikes.grid
+    assert sorted(devices.get("columns")) == [40, 60] and set(devices.get("rows")) == {grid.shape[0]}
+    assert set(devices.get("bytes_per_cell")) == {1}  # byte counts are held a byte a cell
     assert not any(len(nest.GetNodes({"model": m})) for m in ("spike_generator", "spike_train_injector"))
     reference = _run(data, "numpy")
     assert (reference.spikes.population == "E").sum() > 200 and (reference.spikes.population == "I").sum() > 100
@@ -281,6 +285,7 @@ def test_counts_beyond_a_byte_reach_nest_whole() -> None:
     assert grid is not None and grid.dtype.itemsize == 2 and grid.max() > 300
     device, reference = _run(data), _run(data, "numpy")
     assert device.meta["drive_nodes"] == "count_grid_generator"
+    assert _nest().GetNodes({"model": "count_grid_generator"}).get("bytes_per_cell") == 2
     assert (reference.spikes.population == "E").sum() > 50
     pd.testing.assert_frame_equal(device.spikes, reference.spikes)
 

@@ -10,6 +10,7 @@
  * time: the same arrivals, so the same spikes (tests/backends/test_nest.py holds them to both).
  *
  * Built and cached by neurobridge (backends/nest/count_grid.py) against the NEST wheel's headers.
+ * Each thread's copy holds one byte a cell when every count fits one, else two.
  * The counts arrive as a string of code points (one per cell, UTF-8 encoded by PyNEST), the only
  * bulk type PyNEST passes without boxing every element. The device's start/stop are not used.
  */
@@ -55,7 +56,8 @@ public:
   get_status( Dictionary& d ) const override
   {
     d[ "columns" ] = columns_;
-    d[ "rows" ] = static_cast< long >( columns_ ? counts_.size() / columns_ : 0 );
+    d[ "rows" ] = columns_ ? cells_ / columns_ : 0;
+    d[ "bytes_per_cell" ] = static_cast< long >( wide_.empty() ? 1 : 2 );
     d[ "first_step" ] = first_step_;
     d[ "targets" ] = targets_;
     StimulationDevice::get_status( d );
@@ -93,7 +95,7 @@ public:
     first_step_ = first_step;
     if ( new_counts )
     {
-      counts_.swap( counts );
+      store_( counts );
     }
     targets_ = targets;
     columns_ = static_cast< long >( targets_.size() );
@@ -128,7 +130,7 @@ private:
   void
   update( nest::Time const& origin, const long from, const long to ) override
   {
-    const long rows = columns_ ? static_cast< long >( counts_.size() ) / columns_ : 0;
+    const long rows = columns_ ? cells_ / columns_ : 0;
     for ( long lag = from; lag < to; ++lag )
     {
       const long row = origin.get_steps() + lag - first_step_;
@@ -136,7 +138,7 @@ private:
       {
         continue;
       }
-      row_ = counts_.data() + row * columns_;
+      row_ = row * columns_;
       nest::DSSpikeEvent se;
       nest::kernel().event_delivery_manager.send( *this, se, lag );
     }
@@ -151,11 +153,25 @@ private:
     {
       return;
     }
-    const std::uint16_t n = row_[ column_of_[ offset ] ];
+    const long cell = row_ + column_of_[ offset ];
+    const std::uint16_t n = wide_.empty() ? narrow_[ cell ] : wide_[ cell ];
     if ( n > 0 )
     {
       e.set_multiplicity( n );
       e.get_receiver().handle( e );
+    }
+  }
+
+  void
+  store_( std::vector< std::uint16_t >& counts )
+  {
+    cells_ = static_cast< long >( counts.size() );
+    const bool narrow = std::all_of( counts.begin(), counts.end(), []( std::uint16_t n ) { return n < 256; } );
+    std::vector< std::uint8_t >( narrow ? counts.begin() : counts.end(), counts.end() ).swap( narrow_ );
+    std::vector< std::uint16_t >().swap( wide_ );
+    if ( not narrow )
+    {
+      wide_.swap( counts );
     }
   }
 
@@ -213,13 +229,16 @@ private:
     }
   }
 
-  std::vector< std::uint16_t > counts_;
+  //! The counts, one byte a cell when every count fits one (narrow_), else two (wide_); the other is empty.
+  std::vector< std::uint8_t > narrow_;
+  std::vector< std::uint16_t > wide_;
+  long cells_ = 0;
   std::vector< long > targets_;
   std::vector< long > column_of_;
   long columns_ = 0;
   long first_step_ = 0;
   long lowest_target_ = 0;
-  const std::uint16_t* row_ = nullptr;
+  long row_ = 0;  //!< the first cell of the row being sent
 };
 
 }  // namespace neurobridge
