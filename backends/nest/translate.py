@@ -34,7 +34,7 @@ from neurobridge.lowering import (
     poisson_input_trains,
 )
 from neurobridge.model import Network
-from neurobridge.realize import SpikeEvents
+from neurobridge.realize import EVENT_BYTES, SpikeEvents
 
 from . import count_grid, nestml
 
@@ -184,8 +184,9 @@ class Built:
     #: Population -> the nodes that send its spikes (neurons, generators, or parrots of native sources).
     nodes: dict[str, Any] = field(default_factory=dict)
     first: dict[str, int] = field(default_factory=dict)
-    #: Realized sources sent by ``count_grid_generator``\ s (no nodes in :attr:`nodes`).
+    #: Realized sources sent by ``count_grid_generator``\ s (no nodes in :attr:`nodes`), and their grids.
     drives: frozenset[str] = frozenset()
+    grids: dict[str, tuple[np.ndarray, int]] = field(default_factory=dict)
 
     def ids(self, population: str, local: np.ndarray) -> np.ndarray:
         return self.first[population] + np.asarray(local, dtype=np.int64)
@@ -197,17 +198,41 @@ def install_models(nest: ModuleType, network: Network) -> None:
         nestml.install(nest)
 
 
+#: A source held as events goes to a ``count_grid_generator`` too when the grid NEST's device would hold (a
+#: byte a cell) is at most this many times the events' bytes: one cell in twelve non-zero, as the
+#: microcircuit's background at 0.1 (about one cell in eight). Sparser trains stay spike generators.
+DENSIFY_FACTOR = 2.0
+
+
 def grid_drives(lowered: LoweredNetwork) -> set[str]:
-    """Realized sources held as a grid whose every pathway is a drive (:attr:`Pathway.is_drive`): each
-    pathway can be one ``count_grid_generator`` (:mod:`.count_grid`) instead of a generator per train."""
+    """Realized sources whose every pathway is a drive (:attr:`Pathway.is_drive`), held as a grid or as events
+    dense enough (:data:`DENSIFY_FACTOR`): each pathway can be one ``count_grid_generator``
+    (:mod:`.count_grid`) instead of a generator per train."""
     out = set()
     for name, schedule in lowered.sources.items():
-        grid = schedule.spikes.grid
+        spikes = schedule.spikes
         pathways = [p for p in lowered.pathways if p.source == name]
-        if grid is not None and pathways and all(p.is_drive for p in pathways) and (
-                not grid.size or int(grid.max()) <= count_grid.MAX_COUNT):
+        if not pathways or not all(p.is_drive for p in pathways) or not spikes.n_events:
+            continue
+        held = spikes.grid if spikes.grid is not None else spikes.counts
+        cells = spikes.size * (spikes.pointer.size - 2) if spikes.grid is None else 0
+        dense = spikes.grid is not None or cells <= DENSIFY_FACTOR * EVENT_BYTES * spikes.n_events
+        if dense and int(held.max()) <= count_grid.MAX_COUNT:
             out.add(name)
     return out
+
+
+def drive_grid(spikes: SpikeEvents) -> tuple[np.ndarray, int]:
+    """The source's counts as ``(grid, first)``: ``grid[r, i]`` spikes of neuron ``i`` emitted in step ``first + r``
+    (the realized grid itself, or one made from the events, spanning their first to last step)."""
+    if spikes.grid is not None:
+        return spikes.grid, spikes.first
+    emitted, counts = spikes.steps() - 1, spikes.counts
+    first = int(emitted.min(initial=0))
+    rows = int(emitted.max(initial=first)) - first + 1 if emitted.size else 0
+    grid = np.zeros((rows, spikes.size), dtype=np.uint8 if counts.size and counts.max() < 256 else np.uint16)
+    grid[emitted - first, spikes.neurons] = counts
+    return grid, first
 
 
 def build(nest: ModuleType, lowered: LoweredNetwork, drives: frozenset[str] = frozenset()) -> Built:
@@ -415,11 +440,12 @@ def connect(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: 
 def _connect_drive(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, built: Built) -> None:
     """One ``count_grid_generator`` holding the pathway's senders' columns of the grid, one connection per
     target with its weight and the pathway's delay."""
-    spikes = lowered.sources[pathway.source].spikes
-    assert spikes.grid is not None
-    whole = pathway.pre.size == spikes.size and np.array_equal(pathway.pre, np.arange(spikes.size))
+    if pathway.source not in built.grids:  # made once for all of the source's pathways
+        built.grids[pathway.source] = drive_grid(lowered.sources[pathway.source].spikes)
+    grid, first = built.grids[pathway.source]
+    whole = pathway.pre.size == grid.shape[1] and np.array_equal(pathway.pre, np.arange(grid.shape[1]))
     targets = built.ids(pathway.target, pathway.post)
-    device = count_grid.create(nest, spikes.grid if whole else spikes.grid[:, pathway.pre], spikes.first, targets)
+    device = count_grid.create(nest, grid if whole else grid[:, pathway.pre], first, targets)
     nest.Connect(np.full(targets.size, device, dtype=np.int64), targets, "one_to_one", syn_spec={
         "synapse_model": "static_synapse", "weight": pathway.weights, "delay": pathway.delay_steps * lowered.dt})
 

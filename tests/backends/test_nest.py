@@ -252,18 +252,25 @@ def _dense_drive(rate: float = 20000.0, duration: float = 200.0) -> dict[str, An
         "recordings": [{"population": p} for p in ("ext", "E", "I")]}
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_a_dense_drive_is_one_count_grid_generator_per_pathway_with_the_references_spikes(threads: int) -> None:
-    data = _dense_drive()
+@pytest.mark.parametrize(("threads", "rate"), [(1, 20000.0), (2, 20000.0), (1, 1500.0)])
+def test_a_dense_drive_is_one_count_grid_generator_per_pathway_with_the_references_spikes(
+        threads: int, rate: float) -> None:
+    """20 kHz: held as a grid; 1.5 kHz (one cell in seven, the microcircuit's background): held as events,
+    sent as a grid (translate.DENSIFY_FACTOR)."""
+    data = _dense_drive(rate)
+    if rate < 2000:
+        data["projections"][2]["weight"] = data["projections"][0]["weight"] = 1.5  # as much drive
     lowered = lower(nb.realize(nb.Network.from_dict(data)))
-    assert lowered.sources["ext"].spikes.grid is not None and translate.grid_drives(lowered) == {"ext"}
+    assert (lowered.sources["ext"].spikes.grid is None) == (rate < 2000)
+    assert translate.grid_drives(lowered) == {"ext"}
     device = _run(data, threads=threads)
     assert device.meta["drive_nodes"] == "count_grid_generator" and "drive_fallback" not in device.meta
     nest = _nest()
     devices = nest.GetNodes({"model": "count_grid_generator"})
     assert len(devices) == 2  # one per pathway, no spike node
-    grid = lowered.sources["ext"].spikes.grid
+    grid, first = translate.drive_grid(lowered.sources["ext"].spikes)
     assert sorted(devices.get("columns")) == [40, 60] and set(devices.get("rows")) == {grid.shape[0]}
+    assert int(grid.sum()) == lowered.sources["ext"].spikes.n_spikes
     assert set(devices.get("bytes_per_cell")) == {1}  # byte counts are held a byte a cell
     assert not any(len(nest.GetNodes({"model": m})) for m in ("spike_generator", "spike_train_injector"))
     reference = _run(data, "numpy")
@@ -303,8 +310,10 @@ def test_without_a_compiler_a_dense_drive_takes_spike_generators_and_says_why(
 
 
 def test_a_sparse_or_plastic_source_is_no_grid_drive() -> None:
-    sparse = lower(nb.realize(nb.Network.from_dict(_trains_into(1.5, 20.0))))
-    assert sparse.sources["input"].spikes.grid is None and translate.grid_drives(sparse) == set()
+    sparse = lower(nb.realize(nb.Network.from_dict(_dense_drive(rate=300.0, duration=50.0))))
+    assert sparse.sources["ext"].spikes.n_events > 0 and translate.grid_drives(sparse) == set()
+    shared = lower(nb.realize(nb.Network.from_dict(_trains_into(1.5, 20000.0))))  # fixed in-degree: no drive
+    assert shared.sources["input"].spikes.grid is not None and translate.grid_drives(shared) == set()
     data = _dense_drive(duration=20.0)
     data["projections"][0]["synapse"] = "tsodyks_markram"
     plastic = lower(nb.realize(nb.Network.from_dict(data)))
