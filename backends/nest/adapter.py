@@ -67,8 +67,9 @@ class NestBackend(Backend):
         notes=(
             "iaf_psc_*: exact integration, agrees with the reference to rounding.",
             "aeif_*: GSL RKF45 (gsl_error_tol 1e-6); izhikevich: forward Euler (consistent_integration).",
-            "spike sources: one spike_generator or spike_train_injector per neuron; a dense Poisson drive "
-            "(a count per step and neuron, every pathway static, one delay) through one count_grid_generator "
+            "spike sources: one spike_generator or spike_train_injector per neuron; a Poisson drive with a "
+            "spike in one step of twelve or more (every pathway static, one delay, each sender and target "
+            "once) through one count_grid_generator "
             "per pathway, a device compiled against the wheel's headers once per machine (about 5 s), the "
             "same spikes; " + (count_grid.problem() or "compiler and headers present") + ".",
             "native: NEST's connection rules, poisson_generator (through parrots, one dt later), "

@@ -1,12 +1,13 @@
 """A realized drive held as one grid of counts, sent to NEST by one device instead of a generator per train.
 
-A Poisson drive drawn dense (:meth:`neurobridge.realize.SpikeEvents.from_grid`: a count per step and
-neuron) reaches NEST through ``count_grid_generator`` (``devices/count_grid_module.cpp``), a stimulation
-device compiled here against the NEST wheel's headers and cached (:mod:`neurobridge.buildcache`, once per
-machine, about 5 s). Each step it sends one event whose multiplicity, per target, is that target's count:
-the arrivals of a ``spike_generator`` per train, so the same spikes, at a fraction of the cost
-(``benchmarks/nest_spike_generators.py``: 2,500 trains of 20 kHz for 1 s, build 0.05 s instead of 3.3 s,
-``Simulate`` 0.45 CPU s instead of 2.7).
+A Poisson drive held as a grid (:meth:`neurobridge.realize.SpikeEvents.from_grid`: a count per step and
+neuron), or as events dense enough to be one (:data:`.translate.DENSIFY_FACTOR`), reaches NEST through
+``count_grid_generator`` (``devices/count_grid_module.cpp``), a stimulation device compiled here against
+the NEST wheel's headers and cached (:mod:`neurobridge.buildcache`, once per machine, about 5 s). Each
+step it sends one event whose multiplicity, per target, is that target's count: the arrivals of a
+``spike_generator`` per train, so the same spikes, at a fraction of the cost
+(``benchmarks/nest_spike_generators.py``: 2,500 trains of 20 kHz for 1 s, build 0.05 CPU s instead of
+1.3, ``Simulate`` 0.37 CPU s instead of 2.2; one ``poisson_generator`` takes 1.4).
 
 Without a C++ compiler or the wheel's headers, or when a build failed, the drive goes through
 ``spike_generator``\\ s as before (the run's ``meta`` says which, and why).
