@@ -491,4 +491,6 @@ def _quantity(values: Any, unit: str, b2: Any) -> Any:
     base = {"volt": b2.volt, "second": b2.second, "amp": b2.amp, "siemens": b2.siemens, "farad": b2.farad,
             "hertz": b2.hertz, "amp/second": b2.amp / b2.second, "siemens/second": b2.siemens / b2.second,
             "ohm": b2.ohm, "ohm*second": b2.ohm * b2.second, "1": 1.0}[translate.DIMENSION[unit]]
-    return np.asarray(values, dtype=float) * SCALE[unit] * base
+    scaled = np.multiply(values, SCALE[unit], dtype=float)  # one pass: a drive's table can be ~1 GB
+    # every base is a coherent SI unit (value 1.0), so wrapping the array is the product, without a copy
+    return scaled if isinstance(base, float) else b2.Quantity(scaled, dim=base.dim, copy=False)
