@@ -719,7 +719,10 @@ def _bernoulli(n_source: int, n_target: int, p: float, rng: np.random.Generator)
         expected = total * p
         chunks, position = [], -1
         while position < total:
-            gaps = rng.geometric(p, int(expected + 5 * math.sqrt(expected) + 16))
+            # numpy returns 2**63 - 1 for the gaps of a p below ~1e-19, whose sum wraps negative (a loop that
+            # never ends, growing until the machine's memory is gone): a gap past the last pair ends the draw
+            # as well, so gaps are capped there (a cap no kept position feels)
+            gaps = np.minimum(rng.geometric(p, int(expected + 5 * math.sqrt(expected) + 16)), total + 1)
             positions = position + np.cumsum(gaps)
             chunks.append(positions)
             position = int(positions[-1])

@@ -48,6 +48,14 @@ def test_16000_neurons_at_2_percent_draw_a_binomial_number_of_synapses() -> None
     assert abs(realized.n_synapses - expected) < 5 * np.sqrt(expected)
 
 
+@pytest.mark.parametrize("p", [1e-19, 1e-30, 5e-324])
+def test_a_vanishing_fixed_probability_draws_no_synapse_and_ends(p: float) -> None:
+    """numpy's geometric gap for a p this small is 2**63 - 1: summed, it once wrapped negative and the draw
+    never ended (the property search found it when its run took the machine's 24 GB)."""
+    projection = realize(two_populations({"fixed_probability": p})).projections[0]
+    assert projection.sources.size == projection.targets.size == 0
+
+
 def test_fixed_probability_degrees_are_binomial() -> None:
     p = 0.1
     projection = realize(two_populations({"fixed_probability": p})).projections[0]
