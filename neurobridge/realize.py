@@ -286,6 +286,13 @@ def is_shared(array: np.ndarray) -> bool:
     return bool(array.size) and array.strides == (0,)
 
 
+def take_columns(array: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``array[:, columns]``, and ``array`` itself (no copy) when ``columns`` is every column in order."""
+    if columns.size == array.shape[1] and np.array_equal(columns, np.arange(array.shape[1])):
+        return array
+    return array[:, columns]
+
+
 def index_dtype(high: int) -> type[np.signedinteger]:
     """``int32`` for indices below ``high`` when they fit, else ``int64``."""
     return np.int32 if high <= np.iinfo(np.int32).max else np.int64

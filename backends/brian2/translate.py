@@ -65,7 +65,7 @@ import numpy as np
 from neurobridge import catalog
 from neurobridge.lowering import CurrentSchedule, LoweredNetwork, PairGroup, Pathway, poisson_input_trains, sign_rule
 from neurobridge.propagators import lif_propagators
-from neurobridge.realize import is_shared
+from neurobridge.realize import is_shared, take_columns
 
 # -- names and units -------------------------------------------------------------------------------
 
@@ -776,8 +776,7 @@ def _drives(pathways: list[Pathway], group: GroupPlan, lowered: LoweredNetwork) 
                 assert spikes.grid is not None
                 first = spikes.first + int(pathway.uniform_delay or 0)
                 take = max(min(spikes.grid.shape[0], rows - first), 0)
-                whole = pathway.pre.size == spikes.size and np.array_equal(pathway.pre, np.arange(spikes.size))
-                counts = spikes.grid[:take] if whole else spikes.grid[:take, pathway.pre]
+                counts = take_columns(spikes.grid[:take], pathway.pre)
                 weights = np.broadcast_to(pathway.values, pathway.pre.shape)
                 weight = float(weights[0]) if is_shared(weights) else weights  # a scalar: the same products
                 np.multiply(counts, weight, out=values[first:first + take, start:start + neurons.size])

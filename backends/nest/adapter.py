@@ -144,8 +144,7 @@ def install_device(nest: Any, lowered: LoweredNetwork, wanted: bool) -> tuple[fr
     drives = grid_drives(lowered)
     if not drives:
         return frozenset(), {}
-    reason = None if wanted else "grid_device: false"
-    reason = reason or count_grid.problem()
+    reason = count_grid.problem() if wanted else "grid_device: false"
     if reason is None:
         try:
             return frozenset(drives), {"drive_nodes": count_grid.MODEL, "compile_seconds": count_grid.install(nest)}

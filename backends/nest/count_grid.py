@@ -16,9 +16,7 @@ Without a C++ compiler or the wheel's headers, or when a build failed, the drive
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ import numpy as np
 
 from neurobridge import buildcache
 
-from .nestml.build import compiler, compiler_identity, nest_version
+from .nestml.build import compiler, compiler_identity, nest_prefix, nest_version, run_stage
 
 MODEL = "count_grid_generator"
 MODULE_NAME = "neurobridge_count_grid_module"
@@ -48,11 +46,9 @@ sys.exit(0 if sys.argv[2] in nest.node_models else 1)
 @functools.cache
 def headers() -> Path | None:
     """The NEST wheel's header folder (``site-packages/nest/include/nest``), or ``None`` without one."""
-    spec = importlib.util.find_spec("nest")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    include = Path(next(iter(spec.submodule_search_locations))) / "include" / "nest"
-    return include if (include / "stimulation_device.h").is_file() else None
+    prefix = nest_prefix()
+    include = None if prefix is None else prefix / "include" / "nest"
+    return include if include is not None and (include / "stimulation_device.h").is_file() else None
 
 
 def problem() -> str | None:
@@ -81,21 +77,11 @@ def ensure_module() -> buildcache.Built:
     def builder(folder: Path) -> None:
         library = folder / "lib" / f"{MODULE_NAME}.so"
         library.parent.mkdir(parents=True)
-        _run("compile", [compiler(), *CXX_FLAGS, f"-I{headers()}", str(SOURCE), "-o", str(library)])
-        _run("install", [sys.executable, "-c", _LOAD_CHECK, str(library.with_suffix("")), MODEL])
+        run_stage("compile", [compiler(), *CXX_FLAGS, f"-I{headers()}", str(SOURCE), "-o", str(library)], 600)
+        run_stage("install", [sys.executable, "-c", _LOAD_CHECK, str(library.with_suffix("")), MODEL], 600,
+                  env={**os.environ, "PYNEST_QUIET": "1"})
 
     return buildcache.build(KIND, module_key(), builder, f"NEST device {MODEL} for NEST {nest_version()}")
-
-
-def _run(stage: str, command: list[str]) -> None:
-    try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                             env={**os.environ, "PYNEST_QUIET": "1"})
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise buildcache.BuildStageError(stage, f"$ {' '.join(command)}\n{error}") from None
-    if out.returncode != 0:
-        raise buildcache.BuildStageError(
-            stage, f"$ {' '.join(command)}\n{out.stdout}\n{out.stderr}\nexit code {out.returncode}")
 
 
 def install(nest: Any) -> float:

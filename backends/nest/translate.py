@@ -34,7 +34,7 @@ from neurobridge.lowering import (
     poisson_input_trains,
 )
 from neurobridge.model import Network
-from neurobridge.realize import EVENT_BYTES, SpikeEvents
+from neurobridge.realize import EVENT_BYTES, SpikeEvents, take_columns
 
 from . import count_grid, nestml
 
@@ -214,10 +214,13 @@ def grid_drives(lowered: LoweredNetwork) -> set[str]:
         pathways = [p for p in lowered.pathways if p.source == name]
         if not pathways or not all(p.is_drive for p in pathways) or not spikes.n_events:
             continue
-        held = spikes.grid if spikes.grid is not None else spikes.counts
-        cells = spikes.size * (spikes.pointer.size - 2) if spikes.grid is None else 0
-        dense = spikes.grid is not None or cells <= DENSIFY_FACTOR * EVENT_BYTES * spikes.n_events
-        if dense and int(held.max()) <= count_grid.MAX_COUNT:
+        if spikes.grid is not None:
+            held = spikes.grid
+        elif spikes.size * lowered.n_steps <= DENSIFY_FACTOR * EVENT_BYTES * spikes.n_events:
+            held = spikes.counts
+        else:
+            continue
+        if int(held.max()) <= count_grid.MAX_COUNT:
             out.add(name)
     return out
 
@@ -443,9 +446,8 @@ def _connect_drive(nest: ModuleType, pathway: Pathway, lowered: LoweredNetwork, 
     if pathway.source not in built.grids:  # made once for all of the source's pathways
         built.grids[pathway.source] = drive_grid(lowered.sources[pathway.source].spikes)
     grid, first = built.grids[pathway.source]
-    whole = pathway.pre.size == grid.shape[1] and np.array_equal(pathway.pre, np.arange(grid.shape[1]))
     targets = built.ids(pathway.target, pathway.post)
-    device = count_grid.create(nest, grid if whole else grid[:, pathway.pre], first, targets)
+    device = count_grid.create(nest, take_columns(grid, pathway.pre), first, targets)
     nest.Connect(np.full(targets.size, device, dtype=np.int64), targets, "one_to_one", syn_spec={
         "synapse_model": "static_synapse", "weight": pathway.weights, "delay": pathway.delay_steps * lowered.dt})
 

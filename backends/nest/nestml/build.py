@@ -289,7 +289,7 @@ def _build(folder: Path, files: Sequence[Path], progress: TextIO | None) -> None
     def stage(name: str, command: list[str], timeout: float, label: str = "", **kwargs: Any) -> None:
         _say(progress, f"  {label or name}")
         began = time.perf_counter()
-        _run(name, command, timeout, **kwargs)
+        run_stage(name, command, timeout, **kwargs)
         timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - began, 2)
 
     stage("generate", [str(python), str(GENERATOR), "--target", str(source), "--module", MODULE_NAME,
@@ -321,7 +321,7 @@ def _describe(files: Sequence[Path], timings: Mapping[str, float], seconds: floa
                       indent=2)
 
 
-def _run(stage: str, command: list[str], timeout: float, **kwargs: Any) -> str:
+def run_stage(stage: str, command: list[str], timeout: float, **kwargs: Any) -> str:
     """Run one stage's command; its output is the log, a failure a :class:`BuildStageError`."""
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
@@ -361,12 +361,19 @@ def check_solver(source: Path, models: Sequence[str]) -> None:
         raise buildcache.BuildStageError("solver-check", "\n".join(problems))
 
 
-def write_nest_config(folder: Path) -> Path:
-    """A ``nest-config`` that reports the wheel's headers, this machine's compiler and our flags."""
+def nest_prefix() -> Path | None:
+    """The installed nest package's folder (found, not imported), or ``None`` without one."""
     spec = importlib.util.find_spec("nest")
     if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def write_nest_config(folder: Path) -> Path:
+    """A ``nest-config`` that reports the wheel's headers, this machine's compiler and our flags."""
+    prefix = nest_prefix()
+    if prefix is None:
         raise buildcache.BuildStageError("cmake", "the nest package is not installed")
-    prefix = Path(next(iter(spec.submodule_search_locations)))
     include = prefix / "include" / "nest"
     if not (include / "config.h").is_file():
         raise buildcache.BuildStageError("cmake", f"the NEST wheel has no headers in {include}")
@@ -395,10 +402,10 @@ def side_python(progress: TextIO | None = sys.stderr) -> Path:
     def builder(folder: Path) -> None:
         _say(progress, f"  venv: python -m venv + pip install nestml=={NESTML_VERSION} "
                        f"(once per NESTML version, about a minute)")
-        _run("venv", [sys.executable, "-m", "venv", str(folder)], 300, env=_side_environment())
-        _run("venv", [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet",
+        run_stage("venv", [sys.executable, "-m", "venv", str(folder)], 300, env=_side_environment())
+        run_stage("venv", [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet",
                       f"nestml=={NESTML_VERSION}"], 1800, env=_side_environment())
-        _run("venv", [str(folder / "bin" / "python"), "-c", "import pynestml, odetoolbox"], 300,
+        run_stage("venv", [str(folder / "bin" / "python"), "-c", "import pynestml, odetoolbox"], 300,
              env=_side_environment())
 
     built = buildcache.build(ENVIRONMENT_KIND, environment_key(), builder,
