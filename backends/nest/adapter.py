@@ -148,7 +148,7 @@ def install_device(nest: Any, lowered: LoweredNetwork, wanted: bool) -> tuple[fr
     if reason is None:
         try:
             return frozenset(drives), {"drive_nodes": count_grid.MODEL, "compile_seconds": count_grid.install(nest)}
-        except buildcache.BuildError as error:
+        except (buildcache.BuildError, nest.NESTErrors.KernelException) as error:  # built, yet NEST cannot load it
             reason = str(error).splitlines()[0]
     nodes = sorted({spike_source_model(lowered, name) for name in drives})
     return frozenset(), {"drive_nodes": ", ".join(nodes), "drive_fallback": reason}

@@ -309,6 +309,20 @@ def test_without_a_compiler_a_dense_drive_takes_spike_generators_and_says_why(
     pd.testing.assert_frame_equal(result.spikes, _run(data, "numpy").spikes)
 
 
+def test_a_device_nest_cannot_load_falls_back_and_says_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from neurobridge.backends.nest import count_grid
+
+    from neurobridge import buildcache
+
+    monkeypatch.setattr(count_grid, "ensure_module", lambda: buildcache.Built(tmp_path, False, 0.0))
+    data = _dense_drive(duration=50.0)
+    result = _run(data)
+    assert result.meta["drive_nodes"] == "spike_generator"
+    assert result.meta["drive_fallback"] == (
+        f"Module '{tmp_path / 'lib' / count_grid.MODULE_NAME}' could not be opened.")
+    pd.testing.assert_frame_equal(result.spikes, _run(data, "numpy").spikes)
+
+
 def test_a_sparse_or_plastic_source_is_no_grid_drive() -> None:
     sparse = lower(nb.realize(nb.Network.from_dict(_dense_drive(rate=300.0, duration=50.0))))
     assert sparse.sources["ext"].spikes.n_events > 0 and translate.grid_drives(sparse) == set()
