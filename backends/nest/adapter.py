@@ -70,7 +70,7 @@ class NestBackend(Backend):
             "spike sources: one spike_generator or spike_train_injector per neuron; a Poisson drive with a "
             "spike in one step of twelve or more (every pathway static, one delay, each sender and target "
             "once) through one count_grid_generator "
-            "per pathway, a device compiled against the wheel's headers once per machine (about 5 s), the "
+            "per pathway, a device compiled against the wheel's headers once per machine (seconds), the "
             "same spikes; " + (count_grid.problem() or "compiler and headers present") + ".",
             "native: NEST's connection rules, poisson_generator (through parrots, one dt later), "
             "noise/dc/ac generators; statistical agreement only. What NEST cannot express (other "

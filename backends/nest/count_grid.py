@@ -3,7 +3,7 @@
 A Poisson drive held as a grid (:meth:`neurobridge.realize.SpikeEvents.from_grid`: a count per step and
 neuron), or as events dense enough to be one (:data:`.translate.DENSIFY_FACTOR`), reaches NEST through
 ``count_grid_generator`` (``devices/count_grid_module.cpp``), a stimulation device compiled here against
-the NEST wheel's headers and cached (:mod:`neurobridge.buildcache`, once per machine, about 5 s). Each
+the NEST wheel's headers and cached (:mod:`neurobridge.buildcache`, once per machine, in seconds). Each
 step it sends one event whose multiplicity, per target, is that target's count: the arrivals of a
 ``spike_generator`` per train, so the same spikes, at a fraction of the cost
 (``benchmarks/nest_spike_generators.py``: 2,500 trains of 20 kHz for 1 s, build 0.05 CPU s instead of
